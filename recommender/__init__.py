@@ -1,0 +1,1 @@
+"""Recommender: a pure Python library (numpy, scipy, implicit, torch, librosa). No Django."""

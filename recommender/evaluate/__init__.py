@@ -1,0 +1,1 @@
+"""Offline evaluation: splits, metrics, baselines; python -m recommender.evaluate PATH."""

@@ -1,0 +1,52 @@
+"""Model versions: one row per training run, an artifact on disk, at most one active per kind.
+
+A version becomes active only after training and evaluation succeeded, so a failed or
+interrupted run leaves the previous version serving.
+"""
+
+from django.db import models
+
+
+class ModelKind(models.TextChoices):
+    CF = "cf", "Collaborative filtering (ALS)"
+    AUDIO = "audio", "Audio CNN"
+    CULTURE = "culture", "Cultural vectors"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ModelVersion(models.Model):
+    kind = models.CharField(max_length=16, choices=ModelKind.choices)
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    is_active = models.BooleanField(default=False)
+    params = models.JSONField(default=dict, blank=True)
+    data_counts = models.JSONField(default=dict, blank=True)
+    data_fingerprint = models.CharField(max_length=64, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    progress = models.FloatField(default=0.0, help_text="0..1 while running")
+    progress_message = models.CharField(max_length=200, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    artifact_path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(is_active=True),
+                name="modelversion_one_active_per_kind",
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "status"], name="modelversion_kind_status")]
+
+    def __str__(self) -> str:
+        active = " (active)" if self.is_active else ""
+        return f"{self.get_kind_display()} #{self.pk} {self.status}{active}"

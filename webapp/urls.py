@@ -1,0 +1,15 @@
+"""URL map: the ListenBrainz-compatible API under /1/, admin, accounts, and the pages."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("1/", include("webapp.listening.api_urls")),
+    path("", include("webapp.catalog.urls")),
+    path("", include("webapp.listening.urls")),
+    path("", include("webapp.training.urls")),
+] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
