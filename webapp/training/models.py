@@ -4,6 +4,7 @@ A version becomes active only after training and evaluation succeeded, so a fail
 interrupted run leaves the previous version serving.
 """
 
+from django.conf import settings
 from django.db import models
 
 
@@ -17,6 +18,7 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped (data unchanged)"
 
 
 class ModelVersion(models.Model):
@@ -50,3 +52,23 @@ class ModelVersion(models.Model):
     def __str__(self) -> str:
         active = " (active)" if self.is_active else ""
         return f"{self.get_kind_display()} #{self.pk} {self.status}{active}"
+
+
+class ListenerVector(models.Model):
+    """A listener's CF vector re-solved after `version` was trained, from their newer signals.
+
+    implicit's per-user recalculation against the version's fixed track vectors: the dashboard
+    and playlists reflect this week's listening without a full retrain.
+    """
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="vectors")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cf_vectors"
+    )
+    factors = models.BinaryField(help_text="float32 little-endian")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user"], name="listenervector_unique")
+        ]

@@ -1,0 +1,175 @@
+"""CF training in the webapp: export, retrain, versions, failures, per-listener refresh."""
+
+import numpy as np
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from webapp.catalog.models import Artist, Track
+from webapp.listening.models import ArtistVisit, Listen, ListenSource, SavedTrack
+from webapp.training import services
+from webapp.training.models import ListenerVector, ModelVersion, RunStatus
+from webapp.training.selectors import signals_export
+from webapp.training.serving import listener_recommend, listener_similar, track_similar
+from webapp.training.tasks import retrain_cf
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def small_cf(settings):
+    settings.CF_FACTORS = 8
+    settings.CF_ITERATIONS = 8
+    settings.CF_REGULARIZATION = 0.1
+
+
+def make_world(n_users_per_group: int = 20, n_tracks_per_group: int = 15):
+    """Two taste groups: group g's listeners play only group g's tracks (a planted structure)."""
+    artists = Artist.objects.bulk_create(
+        [Artist(name=f"Group {g}", name_normalized=f"group {g}") for g in (0, 1)]
+    )
+    tracks = Track.objects.bulk_create(
+        [
+            Track(artist=artists[g], title=f"T{g}-{i}", title_normalized=f"t{g} {i}")
+            for g in (0, 1)
+            for i in range(n_tracks_per_group)
+        ]
+    )
+    groups = {g: tracks[g * n_tracks_per_group : (g + 1) * n_tracks_per_group] for g in (0, 1)}
+    users = {g: [] for g in (0, 1)}
+    rng = np.random.default_rng(1)
+    now = timezone.now()
+    listens = []
+    for g in (0, 1):
+        for u in range(n_users_per_group):
+            user = User.objects.create_user(f"u{g}_{u}")
+            users[g].append(user)
+            picks = rng.choice(n_tracks_per_group, size=min(8, n_tracks_per_group), replace=False)
+            for k, i in enumerate(picks):
+                for repeat in range(1 + k % 3):
+                    listens.append(
+                        Listen(
+                            user=user,
+                            track=groups[g][i],
+                            listened_at=now - timezone.timedelta(hours=k * 5 + repeat),
+                            source=ListenSource.SYNTHETIC,
+                        )
+                    )
+    Listen.objects.bulk_create(listens)
+    return users, groups
+
+
+def test_training_on_an_empty_database_fails_clearly_and_activates_nothing():
+    with pytest.raises(services.TrainingError, match="No listening data yet"):
+        services.cf_retrain()
+    run = ModelVersion.objects.get()
+    assert run.status == RunStatus.FAILED
+    assert "No listening data" in run.error
+    assert not run.is_active
+
+
+def test_signals_export_spreads_artist_visits_over_the_artists_tracks_and_keeps_saves():
+    users, groups = make_world(n_users_per_group=1, n_tracks_per_group=4)
+    user = users[0][0]
+    ArtistVisit.objects.create(user=user, artist=groups[1][0].artist, visited_at=timezone.now())
+    SavedTrack.objects.create(user=user, track=groups[0][0], saved_at=timezone.now())
+    signals = signals_export(signals=("play", "save", "visit"))
+    visit_users, visit_items, visit_counts = signals["visit"]
+    assert sorted(visit_items.tolist()) == sorted(t.pk for t in groups[1])
+    assert np.allclose(visit_counts, 0.25)
+    assert signals["save"][1].tolist() == [groups[0][0].pk]
+    plays = signals["play"]
+    assert plays[2].sum() == Listen.objects.filter(user__in=[user, users[1][0]]).count()
+
+
+def test_retrain_activates_a_model_that_recommends_within_the_listeners_taste():
+    users, groups = make_world()
+    version = services.cf_retrain()
+    assert version.status == RunStatus.SUCCEEDED and version.is_active
+    assert version.data_counts["users"] == 40 and version.data_counts["items"] == 30
+    assert "ndcg@10" in version.metrics and "popularity_ndcg@10" in version.metrics
+    user = users[0][0]
+    picks = listener_recommend(user=user, limit=3)
+    played = set(Listen.objects.filter(user=user).values_list("track_id", flat=True))
+    assert picks and all(track.pk not in played for track, _ in picks)
+    assert all(track.artist_id == groups[0][0].artist_id for track, _ in picks)
+    assert all(
+        t.artist_id == groups[1][0].artist_id for t in track_similar(track=groups[1][0], limit=5)
+    )
+    assert set(listener_similar(user=user, limit=5)) <= set(users[0])
+
+
+def test_retraining_unchanged_data_is_a_no_op_that_keeps_the_active_version():
+    make_world()
+    first = services.cf_retrain()
+    second = services.cf_retrain()
+    assert second.status == RunStatus.SKIPPED and not second.is_active
+    assert ModelVersion.objects.get(is_active=True) == first
+
+
+def test_a_failed_run_leaves_the_previous_version_serving(settings, tmp_path):
+    make_world()
+    first = services.cf_retrain()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the model folder should be")
+    settings.MODEL_DIR = blocker
+    with pytest.raises(services.TrainingError):
+        services.cf_retrain(force=True)
+    failed = ModelVersion.objects.exclude(pk=first.pk).get()
+    assert failed.status == RunStatus.FAILED and failed.error
+    assert ModelVersion.objects.get(is_active=True) == first
+    version, model = services.cf_model_active()
+    assert version == first and model is not None
+
+
+def test_a_curator_can_activate_an_older_version_and_not_a_failed_one():
+    make_world()
+    first = services.cf_retrain()
+    second = services.cf_retrain(force=True)
+    assert ModelVersion.objects.get(is_active=True) == second
+    services.cf_version_activate(version=first)
+    assert ModelVersion.objects.get(is_active=True) == first
+    failed = ModelVersion.objects.create(kind="cf", status=RunStatus.FAILED)
+    with pytest.raises(services.TrainingError, match="only succeeded runs serve"):
+        services.cf_version_activate(version=failed)
+
+
+def test_refreshing_a_listener_moves_their_vector_toward_this_weeks_listening():
+    users, groups = make_world()
+    services.cf_retrain()
+    user = users[0][0]
+    before = {t.pk for t, _ in listener_recommend(user=user, limit=3)}
+    assert all(pk in {t.pk for t in groups[0]} for pk in before)
+    now = timezone.now()
+    Listen.objects.bulk_create(
+        Listen(
+            user=user,
+            track=t,
+            listened_at=now - timezone.timedelta(minutes=r),
+            source=ListenSource.API,
+        )
+        for t in groups[1][:10]
+        for r in range(3)
+    )
+    assert services.cf_listeners_refresh() == 1
+    assert ListenerVector.objects.filter(user=user).count() == 1
+    services._loaded.clear()  # another process: loads the artifact and applies stored vectors
+    after = {t.pk for t, _ in listener_recommend(user=user, limit=5)}
+    assert after & {t.pk for t in groups[1]}
+
+
+def test_a_listener_with_no_listens_gets_no_recommendations_rather_than_an_error():
+    make_world()
+    services.cf_retrain()
+    newcomer = User.objects.create_user("newcomer")
+    assert listener_recommend(user=newcomer) == []
+    assert listener_similar(user=newcomer) == []
+    assert services.cf_listener_refresh(user_id=newcomer.pk) is None
+
+
+def test_retrain_task_returns_the_new_active_version():
+    make_world()
+    result = retrain_cf.delay().get()
+    assert result["status"] == RunStatus.SUCCEEDED and result["active"]
+    assert ModelVersion.objects.get(pk=result["version_id"]).artifact_path

@@ -1,0 +1,77 @@
+"""Curators' view of training runs: status, progress, metrics; activate a version, retrain."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html
+
+from webapp.training import services
+from webapp.training.models import ListenerVector, ModelVersion
+from webapp.training.tasks import retrain_cf
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "is_active",
+        "progress_bar",
+        "ndcg_at_10",
+        "pairs",
+        "duration_s",
+        "started_at",
+    ]
+    list_filter = ["kind", "status", "is_active"]
+    readonly_fields = [f.name for f in ModelVersion._meta.fields]
+    actions = ["activate_version", "start_cf_retrain"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="progress")
+    def progress_bar(self, obj: ModelVersion) -> str:
+        return format_html(
+            '<progress max="100" value="{}"></progress> {}',
+            round(obj.progress * 100),
+            obj.progress_message,
+        )
+
+    @admin.display(description="NDCG@10")
+    def ndcg_at_10(self, obj: ModelVersion) -> str:
+        value = obj.metrics.get("ndcg@10")
+        baseline = obj.metrics.get("popularity_ndcg@10")
+        if value is None:
+            return "–"
+        return f"{value:.3f}" + (f" (pop {baseline:.3f})" if baseline is not None else "")
+
+    @admin.display(description="pairs")
+    def pairs(self, obj: ModelVersion) -> int | None:
+        return obj.data_counts.get("pairs")
+
+    @admin.action(description="Activate the selected version (serve it)")
+    def activate_version(self, request, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version.", messages.ERROR)
+            return
+        try:
+            version = services.cf_version_activate(version=queryset.get())
+        except services.TrainingError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"Version #{version.pk} is now active.", messages.SUCCESS)
+
+    @admin.action(description="Start a CF retrain")
+    def start_cf_retrain(self, request, queryset) -> None:
+        transaction.on_commit(lambda: retrain_cf.delay(force=True))
+        self.message_user(
+            request, "CF retrain queued; its progress shows in this list.", messages.SUCCESS
+        )
+
+
+@admin.register(ListenerVector)
+class ListenerVectorAdmin(admin.ModelAdmin):
+    list_display = ["user", "version", "updated_at"]
+    raw_id_fields = ["user", "version"]
+    readonly_fields = ["user", "version", "updated_at"]
+    exclude = ["factors"]

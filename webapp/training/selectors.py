@@ -1,0 +1,91 @@
+"""Training reads: listening signals aggregated in SQL and streamed into numpy arrays.
+
+The database does the GROUP BY; rows come back through a cursor in large chunks straight into
+typed arrays (no model objects), ready for `recommender.interactions.build_matrix`.
+"""
+
+from collections.abc import Iterator
+
+import numpy as np
+from django.db import connection
+
+from webapp.training.models import ModelKind, ModelVersion, RunStatus
+
+FETCH_CHUNK = 200_000
+
+# One row per (listener, track, signal): the raw event count. Artist-page visits are spread
+# evenly over the artist's tracks in SQL, so a visit to a 10-track artist is 0.1 per track.
+_SIGNAL_SQL = {
+    "play": """
+        SELECT user_id, track_id, CAST(COUNT(*) AS DOUBLE PRECISION) FROM listening_listen {where}
+        GROUP BY user_id, track_id
+    """,
+    "save": """
+        SELECT user_id, track_id, CAST(1 AS DOUBLE PRECISION) FROM listening_savedtrack {where}
+    """,
+    "visit": """
+        SELECT v.user_id, t.id, CAST(v.n AS DOUBLE PRECISION) / a.n_tracks
+        FROM (
+            SELECT user_id, artist_id, COUNT(*) AS n FROM listening_artistvisit {where}
+            GROUP BY user_id, artist_id
+        ) v
+        JOIN catalog_track t ON t.artist_id = v.artist_id
+        JOIN (
+            SELECT artist_id, COUNT(*) AS n_tracks FROM catalog_track GROUP BY artist_id
+        ) a ON a.artist_id = v.artist_id
+    """,
+    "skip": """
+        SELECT user_id, track_id, CAST(COUNT(*) AS DOUBLE PRECISION) FROM listening_skip {where}
+        GROUP BY user_id, track_id
+    """,
+}
+
+
+def _stream_rows(sql: str, params: list) -> Iterator[list[tuple]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(FETCH_CHUNK):
+            yield rows
+
+
+def signal_arrays(
+    signal: str, *, user_id: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(user ids, track ids, event counts) for one signal, optionally for one listener."""
+    where, params = ("WHERE user_id = %s", [int(user_id)]) if user_id is not None else ("", [])
+    users, items, counts = [], [], []
+    for rows in _stream_rows(_SIGNAL_SQL[signal].format(where=where), params):
+        chunk = np.array(rows, dtype=np.float64).reshape(-1, 3)
+        users.append(chunk[:, 0].astype(np.int64))
+        items.append(chunk[:, 1].astype(np.int64))
+        counts.append(chunk[:, 2])
+    if not users:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, dtype=np.float64)
+    return np.concatenate(users), np.concatenate(items), np.concatenate(counts)
+
+
+def signals_export(
+    *, signals: tuple[str, ...], user_id: int | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    return {signal: signal_arrays(signal, user_id=user_id) for signal in signals}
+
+
+def model_version_active(*, kind: str = ModelKind.CF) -> ModelVersion | None:
+    return ModelVersion.objects.filter(kind=kind, is_active=True).first()
+
+
+def model_version_latest_succeeded(*, kind: str = ModelKind.CF) -> ModelVersion | None:
+    return ModelVersion.objects.filter(kind=kind, status=RunStatus.SUCCEEDED).first()
+
+
+def listeners_changed_since(*, since) -> list[int]:
+    """Listeners with a listen, save or artist visit recorded after `since`."""
+    from webapp.listening.models import ArtistVisit, Listen, SavedTrack
+
+    changed = set(Listen.objects.filter(inserted_at__gte=since).values_list("user_id", flat=True))
+    changed |= set(SavedTrack.objects.filter(saved_at__gte=since).values_list("user_id", flat=True))
+    changed |= set(
+        ArtistVisit.objects.filter(visited_at__gte=since).values_list("user_id", flat=True)
+    )
+    return sorted(changed)

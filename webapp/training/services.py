@@ -1,0 +1,239 @@
+"""Training writes: run a CF retrain into a new ModelVersion, activate versions, refresh listeners.
+
+A run is a row from its first second (status, progress) and becomes active only after it
+trained, evaluated and wrote its artifact; any failure marks the row failed and leaves the
+previous active version serving.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from recommender.cf import CFModel, CFParams
+from recommender.cf_training import train_and_evaluate
+from recommender.interactions import SIGNAL_WEIGHTS, Interactions, aggregate_signals, build_matrix
+from webapp.training.models import ListenerVector, ModelKind, ModelVersion, RunStatus
+from webapp.training.selectors import (
+    listeners_changed_since,
+    model_version_active,
+    signals_export,
+)
+
+log = logging.getLogger(__name__)
+Progress = Callable[[float, str], None]
+SIGNALS = tuple(name for name, weight in SIGNAL_WEIGHTS.items() if weight)
+STALE_RUN_AFTER = dt.timedelta(hours=6)
+
+
+class TrainingError(Exception):
+    """A training run failed; the message says why and the version row records it."""
+
+
+def cf_params_default() -> CFParams:
+    return CFParams(
+        factors=settings.CF_FACTORS,
+        regularization=settings.CF_REGULARIZATION,
+        alpha=settings.CF_ALPHA,
+        iterations=settings.CF_ITERATIONS,
+    )
+
+
+def interactions_export(*, params: CFParams) -> Interactions:
+    """All listening signals, aggregated in SQL, as a confidence matrix."""
+    users, items, counts = aggregate_signals(signals_export(signals=SIGNALS))
+    return build_matrix(users, items, counts, alpha=params.alpha, eps=params.eps)
+
+
+def interactions_fingerprint(interactions: Interactions, params: CFParams) -> str:
+    digest = hashlib.sha256(repr(sorted(asdict(params).items())).encode())
+    for array in (
+        interactions.users.ids,
+        interactions.items.ids,
+        interactions.counts.indptr,
+        interactions.counts.indices,
+        interactions.counts.data,
+    ):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def _runs_stale_mark_failed() -> None:
+    ModelVersion.objects.filter(
+        status=RunStatus.RUNNING, started_at__lt=timezone.now() - STALE_RUN_AFTER
+    ).update(status=RunStatus.FAILED, error="Interrupted: the run never finished.")
+
+
+def cf_retrain(
+    *,
+    params: CFParams | None = None,
+    force: bool = False,
+    task_id: str = "",
+    progress: Progress | None = None,
+) -> ModelVersion:
+    """Export, train, evaluate, save and activate a CF model version.
+
+    Data and params identical to the active version's → the run is recorded as skipped and the
+    active version stays (retraining unchanged data is a no-op). Raises TrainingError on
+    failure, after recording it on the version row.
+    """
+    params = params or cf_params_default()
+    _runs_stale_mark_failed()
+    version = ModelVersion.objects.create(
+        kind=ModelKind.CF, params=asdict(params), task_id=task_id[:64]
+    )
+    started = time.monotonic()
+
+    def report(fraction: float, message: str) -> None:
+        ModelVersion.objects.filter(pk=version.pk).update(
+            progress=fraction, progress_message=message[:200]
+        )
+        if progress is not None:
+            progress(fraction, message)
+
+    try:
+        report(0.0, "Exporting listening signals")
+        interactions = interactions_export(params=params)
+        n_users, n_items = interactions.shape
+        version.data_counts = {
+            "users": n_users,
+            "items": n_items,
+            "pairs": int(interactions.counts.nnz),
+        }
+        if interactions.counts.nnz == 0:
+            raise TrainingError(
+                "No listening data yet: record listens (player, API or import) before training."
+            )
+        version.data_fingerprint = interactions_fingerprint(interactions, params)
+        active = model_version_active(kind=ModelKind.CF)
+        if not force and active and active.data_fingerprint == version.data_fingerprint:
+            return _finish(
+                version,
+                started,
+                status=RunStatus.SKIPPED,
+                message=f"Data and params unchanged since version #{active.pk}; it stays active.",
+            )
+        report(0.05, f"Training ALS on {n_users} listeners x {n_items} tracks")
+        model, metrics = train_and_evaluate(
+            interactions,
+            params,
+            progress=lambda done, total: report(
+                0.05 + 0.85 * done / total, f"ALS iteration {done}/{total}"
+            ),
+        )
+        version.metrics = metrics
+        report(0.92, "Saving artifact")
+        version.artifact_path = str(model.save(_artifact_path(version)))
+        _finish(version, started, status=RunStatus.SUCCEEDED, message="Trained and evaluated")
+        cf_version_activate(version=version)
+        report(1.0, "Active")
+        return version
+    except Exception as exc:
+        version.error = str(exc) or type(exc).__name__
+        _finish(version, started, status=RunStatus.FAILED, message="Failed")
+        log.exception("CF retrain #%s failed", version.pk)
+        if isinstance(exc, TrainingError):
+            raise
+        raise TrainingError(f"CF retrain #{version.pk} failed: {version.error}") from exc
+
+
+def _artifact_path(version: ModelVersion) -> Path:
+    return Path(settings.MODEL_DIR) / "cf" / f"cf-{version.pk:06d}.npz"
+
+
+def _finish(version: ModelVersion, started: float, *, status: str, message: str) -> ModelVersion:
+    version.status = status
+    version.progress_message = message
+    version.finished_at = timezone.now()
+    version.duration_s = round(time.monotonic() - started, 3)
+    version.save()
+    return version
+
+
+def cf_version_activate(*, version: ModelVersion) -> ModelVersion:
+    """Make a succeeded version with a readable artifact the one that serves."""
+    if version.status != RunStatus.SUCCEEDED:
+        raise TrainingError(
+            f"Version #{version.pk} is {version.status}; only succeeded runs serve."
+        )
+    if not version.artifact_path or not Path(version.artifact_path).is_file():
+        raise TrainingError(f"Version #{version.pk} has no artifact at {version.artifact_path!r}.")
+    with transaction.atomic():
+        list(ModelVersion.objects.select_for_update().filter(kind=version.kind, is_active=True))
+        ModelVersion.objects.filter(kind=version.kind, is_active=True).update(is_active=False)
+        ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
+    version.is_active = True
+    return version
+
+
+_loaded: dict[int, tuple[CFModel, dt.datetime | None]] = {}
+
+
+def cf_model_active() -> tuple[ModelVersion, CFModel] | tuple[None, None]:
+    """The serving CF version and its model: loaded once per process and version, with the
+    listener vectors refreshed since (by any process) applied on each call."""
+    version = model_version_active(kind=ModelKind.CF)
+    if version is None:
+        return None, None
+    model, applied_until = _loaded.get(version.pk, (None, None))
+    if model is None:
+        model = CFModel.load(version.artifact_path)
+        _loaded.clear()
+    _loaded[version.pk] = (model, _vectors_apply(version, model, since=applied_until))
+    return version, model
+
+
+def cf_listener_refresh(*, user_id: int) -> np.ndarray | None:
+    """Re-solve one listener's vector from all their current signals, without a retrain.
+
+    Stored as a ListenerVector of the active version and applied to this process's model.
+    Returns the vector, or None when no CF model is active or the listener has no signals.
+    """
+    version, model = cf_model_active()
+    if version is None:
+        return None
+    users, items, counts = aggregate_signals(signals_export(signals=SIGNALS, user_id=user_id))
+    if counts.size == 0:
+        return None
+    vector = model.update_user(user_id, items, counts)
+    ListenerVector.objects.update_or_create(
+        version=version, user_id=user_id, defaults={"factors": vector.astype("<f4").tobytes()}
+    )
+    return vector
+
+
+def cf_listeners_refresh(*, progress: Progress | None = None) -> int:
+    """Refresh every listener whose signals changed since the active version was trained."""
+    version = model_version_active(kind=ModelKind.CF)
+    if version is None:
+        return 0
+    user_ids = listeners_changed_since(since=version.started_at)
+    for done, user_id in enumerate(user_ids, start=1):
+        cf_listener_refresh(user_id=user_id)
+        if progress is not None:
+            progress(done / len(user_ids), f"Refreshed {done}/{len(user_ids)} listeners")
+    return len(user_ids)
+
+
+def _vectors_apply(
+    version: ModelVersion, model: CFModel, *, since: dt.datetime | None
+) -> dt.datetime | None:
+    """Overlay listener vectors refreshed after `since`; returns the newest one applied."""
+    rows = ListenerVector.objects.filter(version=version)
+    if since is not None:
+        rows = rows.filter(updated_at__gt=since)
+    newest = since
+    for user_id, factors, updated_at in rows.values_list("user_id", "factors", "updated_at"):
+        row = int(model.users.index_of(user_id))
+        if row >= 0:
+            model.user_factors[row] = np.frombuffer(bytes(factors), dtype="<f4")
+        newest = max(newest, updated_at) if newest else updated_at
+    return newest
