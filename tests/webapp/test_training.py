@@ -173,3 +173,22 @@ def test_retrain_task_returns_the_new_active_version():
     result = retrain_cf.delay().get()
     assert result["status"] == RunStatus.SUCCEEDED and result["active"]
     assert ModelVersion.objects.get(pk=result["version_id"]).artifact_path
+
+
+def test_evaluate_command_prints_als_and_both_baselines(capsys):
+    import json
+
+    from django.core.management import call_command
+
+    make_world()
+    call_command("evaluate", "--json")
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"als", "popularity", "random"}
+    assert result["als"]["ndcg@10"] > result["random"]["ndcg@10"]
+
+
+def test_evaluate_command_on_an_empty_database_says_there_is_no_data():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No listening data"):
+        call_command("evaluate")
