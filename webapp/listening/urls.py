@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+"""Listener page URLs (home, library, profile) and the player's POST endpoints."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from webapp.listening import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("library/", views.library, name="library"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/token", views.token_regenerate, name="token_regenerate"),
+    path("tracks/<int:pk>/play", views.track_play, name="track_play"),
+    path("tracks/<int:pk>/skip", views.track_skip, name="track_skip"),
+    path("tracks/<int:pk>/save", views.track_save, name="track_save"),
+    path("tracks/<int:pk>/unsave", views.track_unsave, name="track_unsave"),
+]

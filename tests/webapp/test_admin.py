@@ -1,0 +1,196 @@
+"""Curator admin: the Curators group's permissions, the changelists, audio upload, MBID search."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from webapp.catalog.models import Artist, Track
+from webapp.catalog.services import TrackRef, tracks_resolve
+from webapp.listening.models import PlayingNow
+from webapp.listening.services import (
+    artist_visit_record,
+    listener_create,
+    track_play_record,
+    track_save,
+    track_skip_record,
+)
+
+pytestmark = pytest.mark.django_db
+MBID = uuid.UUID("8f3471b5-7e6a-48da-86a9-c1c07a0f47ae")
+CURATED_MODELS = [
+    ("catalog", "artist"),
+    ("catalog", "track"),
+    ("listening", "profile"),
+    ("listening", "listen"),
+    ("listening", "savedtrack"),
+    ("listening", "artistvisit"),
+    ("listening", "skip"),
+    ("listening", "playingnow"),
+    ("django_celery_beat", "periodictask"),
+    ("django_celery_beat", "crontabschedule"),
+    ("django_celery_beat", "intervalschedule"),
+]
+
+
+@pytest.fixture
+def curator():
+    user = listener_create(username="cleo", password="curate all the things")
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.add(Group.objects.get(name="Curators"))
+    return user
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
+
+
+@pytest.fixture
+def signals():
+    """One row in every signal table, so each changelist renders its columns."""
+    listener = listener_create(username="ada")
+    (track_id,) = tracks_resolve(
+        refs=[TrackRef(artist_name="Air", track_name="La femme d'argent", recording_mbid=str(MBID))]
+    )
+    track = Track.objects.get(pk=track_id)
+    track_play_record(user=listener, track=track, ms_played=60000)
+    track_save(user=listener, track=track)
+    track_skip_record(user=listener, track=track, ms_played=2000)
+    artist_visit_record(user=listener, artist=track.artist)
+    now = timezone.now()
+    PlayingNow.objects.create(
+        user=listener, track=track, started_at=now, expires_at=now + dt.timedelta(minutes=3)
+    )
+    return listener, track
+
+
+def test_curators_group_has_the_expected_permissions():
+    perms = {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Group.objects.get(name="Curators").permissions.select_related("content_type")
+    }
+    crud = {"view", "add", "change", "delete"}
+    expected = {f"catalog.{a}_{m}" for a in crud for m in ("artist", "track")}
+    expected |= {
+        f"django_celery_beat.{a}_{m}"
+        for a in crud
+        for m in ("periodictask", "crontabschedule", "intervalschedule")
+    }
+    expected |= {
+        f"listening.view_{m}"
+        for m in ("listen", "savedtrack", "artistvisit", "skip", "profile", "playingnow")
+    }
+    expected |= {"training.view_modelversion", "training.change_modelversion"}
+    assert perms == expected
+
+
+def test_curators_only_read_listening_signals(curator):
+    assert curator.has_perm("listening.view_listen")
+    assert not curator.has_perm("listening.change_listen")
+    assert not curator.has_perm("listening.delete_profile")
+    assert not curator.has_perm("auth.view_user")
+
+
+@pytest.mark.parametrize("app_label,model", CURATED_MODELS)
+def test_a_curator_can_open_each_changelist(curator_client, signals, app_label, model):
+    response = curator_client.get(reverse(f"admin:{app_label}_{model}_changelist"))
+    assert response.status_code == 200
+
+
+def test_a_curator_can_open_the_model_version_changelist_when_registered(curator_client):
+    from webapp.training.models import ModelVersion
+
+    if not admin.site.is_registered(ModelVersion):
+        pytest.skip("training admin is not registered yet")
+    response = curator_client.get(reverse("admin:training_modelversion_changelist"))
+    assert response.status_code == 200
+
+
+def test_a_curator_can_open_a_track_and_a_listen(curator_client, signals):
+    listener, track = signals
+    listen = listener.listen_set.get()
+    for url in [
+        reverse("admin:catalog_track_change", args=[track.pk]),
+        reverse("admin:listening_listen_change", args=[listen.pk]),
+    ]:
+        assert curator_client.get(url).status_code == 200, url
+
+
+def test_changelists_filter_by_date_source_and_audio(curator_client, signals):
+    _, track = signals
+    url = reverse("admin:listening_listen_changelist")
+    assert curator_client.get(url, {"source__exact": "browser"}).status_code == 200
+    assert curator_client.get(url, {"listened_at__year": track.created_at.year}).status_code == 200
+    response = curator_client.get(reverse("admin:catalog_track_changelist"), {"has_audio": "no"})
+    assert list(response.context["cl"].result_list) == [track]
+    response = curator_client.get(reverse("admin:catalog_track_changelist"), {"has_audio": "yes"})
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_artist_changelist_counts_tracks(curator_client, signals):
+    response = curator_client.get(reverse("admin:catalog_artist_changelist"))
+    (artist,) = response.context["cl"].result_list
+    assert artist.track_count == 1
+
+
+def test_track_search_matches_title_artist_and_mbid(curator_client, signals):
+    _, track = signals
+    url = reverse("admin:catalog_track_changelist")
+    for term in ["femme", "air", str(MBID), MBID.hex]:
+        response = curator_client.get(url, {"q": term})
+        assert list(response.context["cl"].result_list) == [track], term
+
+
+def test_a_curator_can_upload_audio_for_a_new_track(curator_client, settings):
+    artist = Artist.objects.create(name="Stereolab", name_normalized="stereolab")
+    upload = SimpleUploadedFile("french-disko.ogg", b"OggS fake", content_type="audio/ogg")
+    response = curator_client.post(
+        reverse("admin:catalog_track_add"),
+        {"artist": artist.pk, "title": "French Disko", "audio": upload},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    track = Track.objects.get(title="French Disko")
+    assert track.title_normalized == "french disko"
+    assert track.audio.name.startswith(f"audio/{artist.pk}/")
+    assert (settings.MEDIA_ROOT / track.audio.name).exists()
+
+
+def test_a_duplicate_artist_is_a_form_error_not_a_crash(curator_client):
+    Artist.objects.create(name="Stereolab", name_normalized="stereolab")
+    response = curator_client.post(reverse("admin:catalog_artist_add"), {"name": "STEREOLAB"})
+    assert response.status_code == 200
+    assert "already exists" in str(response.context["adminform"].form.errors)
+
+
+def test_profile_token_is_masked_for_curators_and_shown_to_superusers(client, curator, signals):
+    listener, _ = signals
+    url = reverse("admin:listening_profile_change", args=[listener.profile.pk])
+    client.force_login(curator)
+    token = listener.profile.api_token
+    response = client.get(url)
+    assert response.status_code == 200
+    assert token not in response.content.decode()
+    admin_user = listener_create(username="root")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    assert token in client.get(url).content.decode()
+
+
+def test_a_listener_cannot_open_the_admin(client):
+    listener = listener_create(username="ada")
+    assert not listener.is_staff
+    client.force_login(listener)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    response = client.get(reverse("admin:listening_listen_changelist"))
+    assert response.status_code == 302
