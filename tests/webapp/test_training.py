@@ -192,3 +192,30 @@ def test_evaluate_command_on_an_empty_database_says_there_is_no_data():
 
     with pytest.raises(CommandError, match="No listening data"):
         call_command("evaluate")
+
+
+def test_track_page_lists_similar_tracks_from_the_active_model(client):
+    users, groups = make_world()
+    services.cf_retrain()
+    response = client.get(groups[1][0].get_absolute_url())
+    similar = response.context["similar_tracks"]
+    assert similar and "Similar tracks" in response.text
+    assert groups[1][0] not in similar
+
+
+def test_listener_page_shows_similar_listeners_to_that_listener_and_staff_only(client):
+    users, _ = make_world()
+    services.cf_retrain()
+    owner, other = users[0][0], users[1][0]
+    url = f"/listeners/{owner.username}/"
+    client.force_login(owner)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert set(response.context["similar_listeners"]) <= set(users[0])
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    staff = User.objects.create_user("staffer", is_staff=True)
+    client.force_login(staff)
+    assert client.get(url).status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 302

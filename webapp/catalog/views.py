@@ -12,9 +12,11 @@ from django.shortcuts import render
 from webapp.catalog import selectors
 from webapp.listening import selectors as listening_selectors
 from webapp.listening.services import artist_visit_record
+from webapp.training.serving import track_similar
 
 TRACKS_PER_PAGE = 25
 ARTISTS_PER_PAGE = 20
+SIMILAR_TRACKS = 10
 # ListenBrainz: a listen counts after half the track or 4 minutes, whichever is lower.
 LISTEN_CAP_SECONDS = 240
 
@@ -58,6 +60,7 @@ def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "listen_cap_seconds": listen_cap_seconds(),
         "is_saved": False,
         "play_count": 0,
+        "similar_tracks": track_similar(track=track, limit=SIMILAR_TRACKS),
     }
     if request.user.is_authenticated:
         saved = listening_selectors.listener_saved_track_ids(user=request.user, track_ids=[pk])

@@ -55,6 +55,7 @@ class Listen(models.Model):
             models.Index(fields=["user", "track"], name="listen_user_track"),
             models.Index(fields=["track"], name="listen_track"),
             models.Index(fields=["inserted_at"], name="listen_inserted_at"),
+            models.Index(fields=["listened_at"], name="listen_listened_at"),
         ]
         ordering = ["-listened_at"]
 

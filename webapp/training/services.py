@@ -174,7 +174,7 @@ def cf_version_activate(*, version: ModelVersion) -> ModelVersion:
     return version
 
 
-_loaded: dict[int, tuple[CFModel, dt.datetime | None]] = {}
+_loaded: dict[tuple[int, str], tuple[CFModel, dt.datetime | None]] = {}
 
 
 def cf_model_active() -> tuple[ModelVersion, CFModel] | tuple[None, None]:
@@ -183,11 +183,12 @@ def cf_model_active() -> tuple[ModelVersion, CFModel] | tuple[None, None]:
     version = model_version_active(kind=ModelKind.CF)
     if version is None:
         return None, None
-    model, applied_until = _loaded.get(version.pk, (None, None))
+    key = (version.pk, version.artifact_path)
+    model, applied_until = _loaded.get(key, (None, None))
     if model is None:
         model = CFModel.load(version.artifact_path)
         _loaded.clear()
-    _loaded[version.pk] = (model, _vectors_apply(version, model, since=applied_until))
+    _loaded[key] = (model, _vectors_apply(version, model, since=applied_until))
     return version, model
 
 

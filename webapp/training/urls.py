@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Listener pages served by the trained models."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from webapp.training import views
+
+urlpatterns = [
+    path("listeners/<str:username>/", views.listener_detail, name="listener_detail"),
+]
