@@ -19,7 +19,7 @@ from recommender.evaluate.baselines import PopularityRecommender
 from recommender.evaluate.harness import evaluate
 from recommender.interactions import Interactions, from_counts
 
-EVAL_USERS = 2000
+EVAL_USERS = 1000
 EVAL_FRACTION = 0.2
 EVAL_MIN_ITEMS = 5
 EVAL_KS = (10, 30)
