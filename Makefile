@@ -40,5 +40,6 @@ format: install
 test: lint
 	$(VENV)/bin/pytest
 
+# Benchmarks are scripts run by hand against PostgreSQL; each prints its figures.
 bench: install
-	$(VENV)/bin/pytest -s tests/bench -p no:cacheprovider --override-ini testpaths=tests/bench
+	for script in tests/bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
