@@ -1,0 +1,111 @@
+"""The submission validator on its own (no database): boundaries of listened_at, what it keeps
+from track_metadata, and what it forgives as ListenBrainz does."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from tests.webapp.test_api_helpers import ARTIST_MBID, RECORDING_MBID, a_listen
+from webapp.listening.api.errors import ApiError
+from webapp.listening.api.validation import (
+    LISTEN_MINIMUM_TS,
+    Limits,
+    submission_parse,
+    submission_validate,
+)
+
+NOW = 1_800_000_000
+LIMITS = Limits(max_listens=1000, max_body_bytes=10_240_000, max_listen_size=10240,
+                max_future_seconds=600)  # fmt: skip
+
+
+def _single(listen: dict):
+    return submission_validate(
+        {"listen_type": "single", "payload": [listen]}, now=NOW, limits=LIMITS
+    )
+
+
+def _error(listen: dict) -> str:
+    with pytest.raises(ApiError) as caught:
+        _single(listen)
+    assert caught.value.status == 400
+    return caught.value.message
+
+
+def test_listened_at_is_accepted_from_2002_10_01_to_the_allowed_future():
+    for ts in (LISTEN_MINIMUM_TS, NOW, NOW + 599):
+        (record,) = _single(a_listen(ts)).records
+        assert record.listened_at == dt.datetime.fromtimestamp(ts, dt.UTC)
+    assert "too low" in _error(a_listen(LISTEN_MINIMUM_TS - 1))
+    assert "too high" in _error(a_listen(NOW + 600))
+
+
+def test_listened_at_as_a_numeric_string_is_accepted_like_listenbrainz():
+    (record,) = _single(a_listen(str(NOW))).records
+
+    assert record.listened_at.timestamp() == NOW
+
+
+@pytest.mark.parametrize("value", [None, "", "12:30", [NOW], {"ts": NOW}, True, float("inf")])
+def test_listened_at_that_is_no_integer_is_refused(value):
+    listen = a_listen(NOW)
+    listen["listened_at"] = value
+
+    assert _error(listen) == "JSON document must contain an int value for listened_at."
+
+
+def test_track_metadata_is_trimmed_and_reduced_to_a_track_ref():
+    listen = a_listen(
+        NOW,
+        artist="  Dool ",
+        title=" Vantablack",
+        release="Here Now ",
+        recording_mbid=RECORDING_MBID,
+        release_mbid="",
+        artist_mbids=[None, ARTIST_MBID],
+        duration=370,
+        listening_from="a player",
+        tags=["doom"],
+    )
+    (record,) = _single(listen).records
+
+    track = record.track
+    assert (track.artist_name, track.track_name, track.release_name) == (
+        "Dool",
+        "Vantablack",
+        "Here Now",
+    )
+    assert track.recording_mbid == RECORDING_MBID
+    assert track.release_mbid is None
+    assert track.artist_mbid == ARTIST_MBID
+    assert track.duration_ms == 370_000
+
+
+def test_playing_now_gives_a_track_and_no_records():
+    submission = submission_validate(
+        {"listen_type": "playing_now", "payload": [a_listen(ts=None, duration_ms=1000)]},
+        now=NOW,
+        limits=LIMITS,
+    )
+
+    assert submission.records == []
+    assert submission.playing_now.duration_ms == 1000
+
+
+def test_an_escaped_backslash_before_u0000_is_no_null():
+    listen = a_listen(NOW, title="C:\\u0000")
+    body = json.dumps({"listen_type": "single", "payload": [listen]}).encode()
+
+    (record,) = submission_parse(body, now=NOW, limits=LIMITS).records
+
+    assert record.track.track_name == "C:\\u0000"
+
+
+def test_the_body_limit_is_checked_before_parsing():
+    tight = Limits(max_listens=1000, max_body_bytes=10, max_listen_size=10240,
+                   max_future_seconds=600)  # fmt: skip
+    with pytest.raises(ApiError) as caught:
+        submission_parse(b"x" * 11, now=NOW, limits=tight)
+
+    assert caught.value.status == 413

@@ -1,0 +1,237 @@
+"""webapp.listening.importers and `manage.py import_listens`: every format, idempotence, errors."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from webapp.catalog.models import Track
+from webapp.listening import importers
+from webapp.listening.importers import ImportFormatError, listens_import
+from webapp.listening.models import Listen, ListenSource
+from webapp.listening.services import listener_create
+
+pytestmark = pytest.mark.django_db
+T0 = 1_700_000_000
+MBID = "8f3471b5-7e6a-48da-86a9-c1c07a0f47ae"
+
+
+def lb_listen(i: int, **extra) -> dict:
+    info = {"duration_ms": 200_000 + i, "submission_client": "test"}
+    return {
+        "listened_at": T0 + 300 * i,
+        "inserted_at": T0 + 300 * i + 2,
+        "track_metadata": {
+            "artist_name": f"Artist {i % 3}",
+            "track_name": f"Song {i % 5}",
+            "release_name": "Album",
+            "additional_info": info,
+            "mbid_mapping": None,
+            **extra,
+        },
+    }
+
+
+def run(path, user="alice", fmt="auto") -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_listens", str(path), user=user, format=fmt, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def stored(user="alice") -> list[tuple[int, str, str]]:
+    rows = Listen.objects.filter(user__username=user).values_list(
+        "listened_at", "track__artist__name", "track__title", "source"
+    )
+    return sorted(
+        (int(at.timestamp()), artist, title, source) for at, artist, title, source in rows
+    )
+
+
+def test_imports_a_listenbrainz_json_array(tmp_path):
+    path = tmp_path / "listens.json"
+    path.write_text(json.dumps([lb_listen(i) for i in range(12)], indent=2))
+    out, _ = run(path)
+    rows = stored()
+    assert len(rows) == 12 and rows[0] == (T0, "Artist 0", "Song 0", ListenSource.IMPORT)
+    assert "read 12 listens: stored 12 new, skipped 0 as duplicates, 0 bad rows" in out
+    assert Track.objects.count() == 12  # (i % 3, i % 5) differ for all i < 15
+
+
+def test_json_array_is_streamed_across_small_buffers(tmp_path, monkeypatch):
+    monkeypatch.setattr(importers, "_BLOCK", 64)  # every element straddles a buffer boundary
+    path = tmp_path / "listens.json"
+    path.write_text(json.dumps([lb_listen(i) for i in range(40)], indent=1))
+    report = listens_import(user_id=listener_create(username="alice").pk, path=path)
+    assert (report.read, report.stored, report.bad) == (40, 40, 0)
+
+
+def test_imports_listenbrainz_jsonl(tmp_path):
+    path = tmp_path / "listens.jsonl"
+    path.write_text("\n".join(json.dumps(lb_listen(i)) for i in range(7)) + "\n\n")
+    out, _ = run(path)
+    assert len(stored()) == 7 and "stored 7 new" in out
+
+
+def test_imports_a_listenbrainz_export_zip_reading_only_its_listens_files(tmp_path):
+    path = tmp_path / "listenbrainz_alice_1700000000.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("user.json", json.dumps({"user_id": 1, "username": "alice"}))
+        archive.writestr("feedback.jsonl", json.dumps({"recording_mbid": MBID, "score": 1}))
+        archive.writestr(
+            "listens/2023/11.jsonl", "\n".join(json.dumps(lb_listen(i)) for i in [0, 1])
+        )
+        archive.writestr("listens/2023/12.jsonl", "\n".join(json.dumps(lb_listen(i)) for i in [2]))
+    out, _ = run(path)
+    assert [row[0] for row in stored()] == [T0, T0 + 300, T0 + 600]
+    assert "0 bad rows" in out
+
+
+def test_imports_a_lastfm_csv_without_header(tmp_path):
+    path = tmp_path / "alice.csv"
+    path.write_text(
+        "Radiohead,OK Computer,Airbag,31 Jan 2021 12:34\n"
+        '"Crosby, Stills & Nash",CSN,Helplessly Hoping,01 Feb 2021 08:05\n'
+    )
+    out, _ = run(path)
+    assert stored() == [
+        (1612096440, "Radiohead", "Airbag", "import"),
+        (1612166700, "Crosby, Stills & Nash", "Helplessly Hoping", "import"),
+    ]
+    assert Track.objects.get(title="Airbag").release_name == "OK Computer"
+
+
+def test_imports_a_lastfm_csv_with_header_unix_times_and_mbids(tmp_path):
+    path = tmp_path / "scrobbles.csv"
+    path.write_text(
+        "uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n"
+        f'{T0},"14 Nov 2023, 22:13",Björk,,Post,,Hyperballad,{MBID}\n'
+        f"{T0 + 400},14 Nov 2023 22:20,Björk,,Post,,Army of Me,\n"
+    )
+    run(path)
+    assert [row[:3] for row in stored()] == [
+        (T0, "Björk", "Hyperballad"),
+        (T0 + 400, "Björk", "Army of Me"),
+    ]
+    assert str(Track.objects.get(title="Hyperballad").recording_mbid) == MBID
+
+
+def test_reimporting_the_same_file_stores_nothing_new(tmp_path):
+    path = tmp_path / "listens.jsonl"
+    path.write_text("\n".join(json.dumps(lb_listen(i)) for i in range(9)))
+    run(path)
+    before = (Listen.objects.count(), Track.objects.count(), stored())
+    out, _ = run(path)
+    assert (Listen.objects.count(), Track.objects.count(), stored()) == before
+    assert "read 9 listens: stored 0 new, skipped 9 as duplicates" in out
+
+
+def test_bad_rows_are_counted_and_reported_with_line_numbers(tmp_path):
+    path = tmp_path / "listens.jsonl"
+    lines = [
+        json.dumps(lb_listen(0)),
+        "{not json",
+        json.dumps({"listened_at": T0, "track_metadata": {"artist_name": "A"}}),
+        json.dumps(lb_listen(1) | {"listened_at": "yesterday"}),
+        json.dumps(lb_listen(2)),
+    ]
+    path.write_text("\n".join(lines))
+    out, err = run(path)
+    assert len(stored()) == 2
+    assert "3 bad rows" in out
+    assert "listens.jsonl line 2: invalid JSON" in err
+    assert "line 3: missing artist_name or track_name" in err
+    assert "line 4: missing or invalid listened_at" in err
+
+
+def test_bad_csv_rows_are_skipped_and_the_rest_imported(tmp_path):
+    path = tmp_path / "alice.csv"
+    path.write_text("A,B,C,31 Jan 2021 12:34\nA,B,C,someday\nonly,three,cols\n,B,C,1612096440\n")
+    out, err = run(path)
+    assert len(stored()) == 1 and "3 bad rows" in out
+    assert "alice.csv line 2: unreadable date 'someday'" in err
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"hello world\nthis is not an export\n"],
+    ids=["binary", "plain-text"],
+)
+def test_an_unsupported_file_is_a_command_error_and_creates_no_listener(tmp_path, content):
+    path = tmp_path / "mystery.dat"
+    path.write_bytes(content)
+    with pytest.raises(CommandError) as raised:
+        run(path)
+    assert "\n" not in str(raised.value) and "mystery.dat" in str(raised.value)
+    assert not get_user_model().objects.filter(username="alice").exists()
+
+
+def test_forcing_listenbrainz_format_on_a_csv_is_refused(tmp_path):
+    path = tmp_path / "alice.csv"
+    path.write_text("A,B,C,31 Jan 2021 12:34\n")
+    with pytest.raises(CommandError, match="not ListenBrainz JSON"):
+        run(path, fmt="listenbrainz")
+    run(path, fmt="lastfm-csv")
+    assert len(stored()) == 1
+
+
+def test_a_missing_file_is_a_command_error(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        run(tmp_path / "nope.json")
+
+
+def test_listens_matched_by_recording_mbid_share_one_track(tmp_path):
+    info = {"recording_mbid": MBID}
+    a = lb_listen(0) | {
+        "track_metadata": {"artist_name": "X", "track_name": "Y", "additional_info": info}
+    }
+    b = lb_listen(1) | {
+        "track_metadata": {
+            "artist_name": "X feat. Z",
+            "track_name": "Y (live)",
+            "additional_info": info,
+        }
+    }
+    path = tmp_path / "listens.jsonl"
+    path.write_text(json.dumps(a) + "\n" + json.dumps(b))
+    run(path)
+    assert Track.objects.count() == 1 and Listen.objects.count() == 2
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty-printed"])
+def test_submit_listens_payloads_are_accepted(tmp_path, indent):
+    path = tmp_path / "payload.json"
+    body = {"listen_type": "import", "payload": [lb_listen(i) for i in range(3)]}
+    path.write_text(json.dumps(body, indent=indent))
+    run(path)
+    assert len(stored()) == 3
+
+
+def test_json_without_any_listen_is_a_command_error(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"theme": "dark"}))
+    with pytest.raises(CommandError, match="no listens found, only 1 bad rows"):
+        run(path)
+
+
+def test_chunks_are_stored_as_they_fill(tmp_path):
+    path = tmp_path / "listens.jsonl"
+    path.write_text("\n".join(json.dumps(lb_listen(i)) for i in range(23)))
+    seen = []
+    report = listens_import(
+        user_id=listener_create(username="alice").pk,
+        path=path,
+        chunk_size=5,
+        on_progress=lambda done, total: seen.append((done, total)),
+    )
+    assert report.stored == 23 and len(seen) == 5
+    assert seen[-1] == (path.stat().st_size, path.stat().st_size)
+
+
+def test_open_listens_rejects_an_unknown_format_name(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("[]")
+    with pytest.raises(ImportFormatError, match="unknown format"):
+        importers.open_listens(path, "spotify")

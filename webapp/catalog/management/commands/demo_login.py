@@ -1,0 +1,30 @@
+"""manage.py demo_login: prints where to open the demo and how to log in.
+
+Nothing in but the database; out: the URL, the demo listener's and curator's credentials and
+the demo listener's API token (the accounts are created if seed_demo has not run yet).
+"""
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from webapp.catalog.demo import (
+    CURATOR_PASSWORD,
+    CURATOR_USERNAME,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    demo_accounts_ensure,
+)
+
+
+class Command(BaseCommand):
+    help = "Print the demo URL, logins and the demo listener's API token."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    def handle(self, *args, url: str, **options) -> None:
+        demo, _ = demo_accounts_ensure()
+        url = url.rstrip("/") + "/"
+        self.stdout.write(f"Open {url}")
+        self.stdout.write(f"  listener: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  curator:  {CURATOR_USERNAME} / {CURATOR_PASSWORD}  ({url}admin/)")
+        self.stdout.write(f"  {DEMO_USERNAME}'s API token: {demo.profile.api_token}")

@@ -1,0 +1,50 @@
+"""manage.py import_listens FILE --user NAME: a ListenBrainz export or Last.fm CSV in, listens out.
+
+Creates the listener if needed, shows a progress bar on stderr, reports bad rows (first few with
+line numbers) and ends with one summary line. An unsupported file exits non-zero.
+"""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from webapp.listening.importers import FORMATS, ImportFormatError, detect_format, listens_import
+from webapp.listening.services import listener_create
+
+
+class Command(BaseCommand):
+    help = "Import a ListenBrainz export (JSON, JSONL or zip) or a Last.fm scrobble CSV."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help="path to the export file")
+        parser.add_argument("--user", required=True, help="listener username (created if new)")
+        parser.add_argument("--format", choices=FORMATS, default="auto", dest="fmt")
+
+    def handle(self, *args, file: str, user: str, fmt: str, **options) -> None:
+        try:
+            detect_format(file, fmt)
+        except ImportFormatError as error:
+            raise CommandError(str(error)) from error
+        listener = listener_create(username=user)
+        bar = tqdm(total=0, unit="B", unit_scale=True, desc="import", file=sys.stderr, disable=None)
+
+        def on_progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            report = listens_import(
+                user_id=listener.pk, path=file, fmt=fmt, on_progress=on_progress
+            )
+        except ImportFormatError as error:
+            raise CommandError(str(error)) from error
+        finally:
+            bar.close()
+        for example in report.bad_examples:
+            self.stderr.write(f"bad row: {example}")
+        if report.bad > len(report.bad_examples):
+            self.stderr.write(f"... and {report.bad - len(report.bad_examples)} more bad rows")
+        if report.bad and not report.read:
+            raise CommandError(f"{file}: no listens found, only {report.bad} bad rows")
+        self.stdout.write(f"{file} for {user}: {report.summary()}")
