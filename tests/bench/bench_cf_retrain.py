@@ -169,6 +169,8 @@ def main() -> None:
     version = services.cf_retrain(force=True)
     whole_s = time.perf_counter() - t
     print(f"whole retrain (database -> active version #{version.pk}): {whole_s:.2f}s")
+    stages = {k: v for k, v in version.metrics.items() if k.startswith("seconds_")}
+    print(f"  stages: {stages}")
     print(f"ratio whole/bare: {whole_s / bare_s:.3f}  (aim <= 1.25)")
     print(
         f"ndcg@10 {version.metrics.get('ndcg@10', float('nan')):.4f} vs popularity "

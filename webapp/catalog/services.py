@@ -54,6 +54,8 @@ def artists_resolve(*, refs: Sequence[TrackRef]) -> dict[str, int]:
                 mbid = None
             taken.add(mbid)
             new.append(Artist(name=ref.artist_name.strip()[:300], name_normalized=key, mbid=mbid))
+        # Sorted, so concurrent batches creating the same rows lock them in one order.
+        new.sort(key=lambda artist: artist.name_normalized)
         Artist.objects.bulk_create(new, ignore_conflicts=True)
         found.update(
             Artist.objects.filter(name_normalized__in=list(missing)).values_list(
@@ -97,6 +99,7 @@ def tracks_resolve(*, refs: Sequence[TrackRef]) -> list[int]:
                     duration_ms=ref.duration_ms,
                 )
             )
+        new.sort(key=lambda track: (track.artist_id, track.title_normalized))
         Track.objects.bulk_create(new, ignore_conflicts=True)
         by_name.update(_tracks_by_name(missing))
     return [

@@ -102,6 +102,7 @@ def cf_retrain(
     try:
         report(0.0, "Exporting listening signals")
         interactions = interactions_export(params=params)
+        seconds = {"seconds_export": time.monotonic() - started}
         n_users, n_items = interactions.shape
         version.data_counts = {
             "users": n_users,
@@ -122,6 +123,7 @@ def cf_retrain(
                 message=f"Data and params unchanged since version #{active.pk}; it stays active.",
             )
         report(0.05, f"Training ALS on {n_users} listeners x {n_items} tracks")
+        stage = time.monotonic()
         model, metrics = train_and_evaluate(
             interactions,
             params,
@@ -129,9 +131,12 @@ def cf_retrain(
                 0.05 + 0.85 * done / total, f"ALS iteration {done}/{total}"
             ),
         )
-        version.metrics = metrics
+        seconds["seconds_train_evaluate"] = time.monotonic() - stage
         report(0.92, "Saving artifact")
+        stage = time.monotonic()
         version.artifact_path = str(model.save(_artifact_path(version)))
+        seconds["seconds_save"] = time.monotonic() - stage
+        version.metrics = {**metrics, **{k: round(v, 3) for k, v in seconds.items()}}
         _finish(version, started, status=RunStatus.SUCCEEDED, message="Trained and evaluated")
         cf_version_activate(version=version)
         report(1.0, "Active")
