@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.webapp.test_training import make_world
+from tests.webapp.cf_world import make_world
 from webapp.training.models import ModelVersion, RunStatus
 from webapp.training.tasks import retrain_cf
 

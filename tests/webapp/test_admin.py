@@ -39,21 +39,6 @@ CURATED_MODELS = [
 
 
 @pytest.fixture
-def curator():
-    user = listener_create(username="cleo", password="curate all the things")
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
-
-
-@pytest.fixture
-def curator_client(client, curator):
-    client.force_login(curator)
-    return client
-
-
-@pytest.fixture
 def signals():
     """One row in every signal table, so each changelist renders its columns."""
     listener = listener_create(username="ada")

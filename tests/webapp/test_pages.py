@@ -31,7 +31,8 @@ def tracks() -> list[Track]:
             TrackRef(artist_name="Massive Attack", track_name="Teardrop"),
         ]
     )
-    return list(Track.objects.filter(pk__in=ids).order_by("pk"))
+    by_id = Track.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids]
 
 
 @pytest.mark.parametrize(

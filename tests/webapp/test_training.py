@@ -5,7 +5,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from webapp.catalog.models import Artist, Track
+from tests.webapp.cf_world import make_world
+from webapp.catalog.models import Track
 from webapp.listening.models import ArtistVisit, Listen, ListenSource, SavedTrack
 from webapp.training import services
 from webapp.training.models import ListenerVector, ModelVersion, RunStatus
@@ -13,51 +14,8 @@ from webapp.training.selectors import signals_export
 from webapp.training.serving import listener_recommend, listener_similar, track_similar
 from webapp.training.tasks import retrain_cf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_cf")]
 User = get_user_model()
-
-
-@pytest.fixture(autouse=True)
-def small_cf(settings):
-    settings.CF_FACTORS = 8
-    settings.CF_ITERATIONS = 8
-    settings.CF_REGULARIZATION = 0.1
-
-
-def make_world(n_users_per_group: int = 20, n_tracks_per_group: int = 15):
-    """Two taste groups: group g's listeners play only group g's tracks (a planted structure)."""
-    artists = Artist.objects.bulk_create(
-        [Artist(name=f"Group {g}", name_normalized=f"group {g}") for g in (0, 1)]
-    )
-    tracks = Track.objects.bulk_create(
-        [
-            Track(artist=artists[g], title=f"T{g}-{i}", title_normalized=f"t{g} {i}")
-            for g in (0, 1)
-            for i in range(n_tracks_per_group)
-        ]
-    )
-    groups = {g: tracks[g * n_tracks_per_group : (g + 1) * n_tracks_per_group] for g in (0, 1)}
-    users = {g: [] for g in (0, 1)}
-    rng = np.random.default_rng(1)
-    now = timezone.now()
-    listens = []
-    for g in (0, 1):
-        for u in range(n_users_per_group):
-            user = User.objects.create_user(f"u{g}_{u}")
-            users[g].append(user)
-            picks = rng.choice(n_tracks_per_group, size=min(8, n_tracks_per_group), replace=False)
-            for k, i in enumerate(picks):
-                for repeat in range(1 + k % 3):
-                    listens.append(
-                        Listen(
-                            user=user,
-                            track=groups[g][i],
-                            listened_at=now - timezone.timedelta(hours=k * 5 + repeat),
-                            source=ListenSource.SYNTHETIC,
-                        )
-                    )
-    Listen.objects.bulk_create(listens)
-    return users, groups
 
 
 def test_training_on_an_empty_database_fails_clearly_and_activates_nothing():
@@ -219,3 +177,12 @@ def test_listener_page_shows_similar_listeners_to_that_listener_and_staff_only(c
     assert client.get(url).status_code == 200
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_a_track_nobody_played_has_no_similar_tracks_and_its_page_still_renders(client):
+    users, groups = make_world()
+    services.cf_retrain()
+    fresh = Track.objects.create(artist=groups[0][0].artist, title="New", title_normalized="new")
+    assert track_similar(track=fresh) == []
+    response = client.get(fresh.get_absolute_url())
+    assert response.status_code == 200 and "Similar tracks" not in response.text

@@ -1,8 +1,12 @@
 """Curators' view of training runs: status, progress, metrics; activate a version, retrain."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from webapp.training import services
 from webapp.training.models import ListenerVector, ModelVersion
@@ -24,10 +28,32 @@ class ModelVersionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "status", "is_active"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
-    actions = ["activate_version", "start_cf_retrain"]
+    actions = ["activate_version"]
+    change_list_template = "admin/training/modelversion/change_list.html"
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_retrain": self.has_change_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    def get_urls(self):
+        retrain = self.admin_site.admin_view(require_POST(self.retrain_view))
+        return [
+            path("retrain/", retrain, name="training_modelversion_retrain"),
+            *super().get_urls(),
+        ]
+
+    def retrain_view(self, request: HttpRequest) -> HttpResponseRedirect:
+        """Queue a CF retrain (the changelist's button); its row shows the progress."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        transaction.on_commit(lambda: retrain_cf.delay(force=True))
+        self.message_user(
+            request, "CF retrain queued; its progress shows in this list.", messages.SUCCESS
+        )
+        return HttpResponseRedirect(reverse("admin:training_modelversion_changelist"))
 
     @admin.display(description="progress")
     def progress_bar(self, obj: ModelVersion) -> str:
@@ -60,13 +86,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
             return
         self.message_user(request, f"Version #{version.pk} is now active.", messages.SUCCESS)
-
-    @admin.action(description="Start a CF retrain")
-    def start_cf_retrain(self, request, queryset) -> None:
-        transaction.on_commit(lambda: retrain_cf.delay(force=True))
-        self.message_user(
-            request, "CF retrain queued; its progress shows in this list.", messages.SUCCESS
-        )
 
 
 @admin.register(ListenerVector)

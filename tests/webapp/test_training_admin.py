@@ -1,0 +1,52 @@
+"""Curators run training from the admin: start a retrain, see it, activate an older version."""
+
+import pytest
+from django.urls import reverse
+
+from tests.webapp.cf_world import make_world
+from webapp.training import services
+from webapp.training.models import ModelVersion, RunStatus
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_cf")]
+
+
+def test_a_curator_starts_a_retrain_from_the_changelist_and_sees_it_active(
+    curator_client, django_capture_on_commit_callbacks
+):
+    make_world()
+    changelist = reverse("admin:training_modelversion_changelist")
+    assert "Start a CF retrain" in curator_client.get(changelist).text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = curator_client.post(reverse("admin:training_modelversion_retrain"))
+    assert response.status_code == 302
+    version = ModelVersion.objects.get()
+    assert version.status == RunStatus.SUCCEEDED and version.is_active
+    page = curator_client.get(changelist).text
+    assert "Active" in page and "NDCG@10" in page
+
+
+def test_the_retrain_button_only_answers_post(curator_client):
+    response = curator_client.get(reverse("admin:training_modelversion_retrain"))
+    assert response.status_code == 405
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_curator_activates_an_older_version_with_the_admin_action(curator_client):
+    make_world()
+    first = services.cf_retrain()
+    services.cf_retrain(force=True)
+    response = curator_client.post(
+        reverse("admin:training_modelversion_changelist"),
+        {"action": "activate_version", "_selected_action": [first.pk]},
+    )
+    assert response.status_code == 302
+    assert ModelVersion.objects.get(is_active=True) == first
+
+
+def test_a_listener_cannot_start_a_retrain(client):
+    from webapp.listening.services import listener_create
+
+    client.force_login(listener_create(username="ada", password="x" * 12))
+    response = client.post(reverse("admin:training_modelversion_retrain"))
+    assert response.status_code == 302 and "/admin/login/" in response.url
+    assert not ModelVersion.objects.exists()
