@@ -108,7 +108,8 @@ def baseline(path: Path, user_id: int) -> None:
     import datetime as dt
 
     from webapp.catalog.services import TrackRef
-    from webapp.listening.importers import CHUNK_SIZE, Row, open_listens
+    from webapp.listening.importers import CHUNK_SIZE
+    from webapp.listening.listen_files import Row, open_listens
     from webapp.listening.models import ListenSource
     from webapp.listening.services import ListenRecord, listens_store
 

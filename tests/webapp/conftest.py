@@ -1,9 +1,20 @@
-"""Fixtures shared by the webapp tests: a curator, small CF settings."""
+"""Fixtures shared by the webapp tests: a listener, a curator, small CF settings."""
 
 import pytest
 from django.contrib.auth.models import Group
 
 from webapp.listening.services import listener_create
+
+
+@pytest.fixture
+def listener():
+    return listener_create(username="ada", password="correct horse battery")
+
+
+@pytest.fixture
+def listener_client(client, listener):
+    client.force_login(listener)
+    return client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from webapp.catalog.models import Track
-from webapp.listening import importers
+from webapp.listening import listen_files
 from webapp.listening.importers import ImportFormatError, listens_import
 from webapp.listening.models import Listen, ListenSource
 from webapp.listening.services import listener_create
@@ -61,7 +61,7 @@ def test_imports_a_listenbrainz_json_array(tmp_path):
 
 
 def test_json_array_is_streamed_across_small_buffers(tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "_BLOCK", 64)  # every element straddles a buffer boundary
+    monkeypatch.setattr(listen_files, "_BLOCK", 64)  # every element straddles a buffer boundary
     path = tmp_path / "listens.json"
     path.write_text(json.dumps([lb_listen(i) for i in range(40)], indent=1))
     report = listens_import(user_id=listener_create(username="alice").pk, path=path)
@@ -234,4 +234,4 @@ def test_open_listens_rejects_an_unknown_format_name(tmp_path):
     path = tmp_path / "x.json"
     path.write_text("[]")
     with pytest.raises(ImportFormatError, match="unknown format"):
-        importers.open_listens(path, "spotify")
+        listen_files.open_listens(path, "spotify")

@@ -12,17 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def listener():
-    return listener_create(username="ada", password="correct horse battery")
-
-
-@pytest.fixture
-def listener_client(client, listener):
-    client.force_login(listener)
-    return client
-
-
-@pytest.fixture
 def tracks() -> list[Track]:
     ids = tracks_resolve(
         refs=[

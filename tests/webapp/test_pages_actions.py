@@ -15,17 +15,6 @@ TRACK_ENDPOINTS = ["track_play", "track_skip", "track_save", "track_unsave"]
 
 
 @pytest.fixture
-def listener():
-    return listener_create(username="ada", password="correct horse battery")
-
-
-@pytest.fixture
-def listener_client(client, listener):
-    client.force_login(listener)
-    return client
-
-
-@pytest.fixture
 def track() -> Track:
     (track_id,) = tracks_resolve(refs=[TrackRef(artist_name="Portishead", track_name="Roads")])
     return Track.objects.get(pk=track_id)
