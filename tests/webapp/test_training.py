@@ -186,3 +186,19 @@ def test_a_track_nobody_played_has_no_similar_tracks_and_its_page_still_renders(
     assert track_similar(track=fresh) == []
     response = client.get(fresh.get_absolute_url())
     assert response.status_code == 200 and "Similar tracks" not in response.text
+
+
+def test_a_listener_visiting_their_page_gets_a_vector_solved_from_new_listening(client):
+    users, groups = make_world()
+    services.cf_retrain()
+    user = users[0][0]
+    client.force_login(user)
+    client.get(f"/listeners/{user.username}/")
+    assert not ListenerVector.objects.exists()  # nothing new since the retrain: no work
+    Listen.objects.create(
+        user=user, track=groups[1][0], listened_at=timezone.now(), source=ListenSource.API
+    )
+    client.get(f"/listeners/{user.username}/")
+    solved = ListenerVector.objects.get(user=user)
+    client.get(f"/listeners/{user.username}/")
+    assert ListenerVector.objects.get(user=user).updated_at == solved.updated_at

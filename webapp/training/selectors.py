@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 from django.db import connection
 
+from webapp.listening.models import ArtistVisit, Listen, SavedTrack
 from webapp.training.models import ModelKind, ModelVersion, RunStatus
 
 FETCH_CHUNK = 200_000
@@ -114,13 +115,15 @@ def model_version_latest_succeeded(*, kind: str = ModelKind.CF) -> ModelVersion 
     return ModelVersion.objects.filter(kind=kind, status=RunStatus.SUCCEEDED).first()
 
 
-def listeners_changed_since(*, since) -> list[int]:
-    """Listeners with a listen, save or artist visit recorded after `since`."""
-    from webapp.listening.models import ArtistVisit, Listen, SavedTrack
-
-    changed = set(Listen.objects.filter(inserted_at__gte=since).values_list("user_id", flat=True))
-    changed |= set(SavedTrack.objects.filter(saved_at__gte=since).values_list("user_id", flat=True))
-    changed |= set(
-        ArtistVisit.objects.filter(visited_at__gte=since).values_list("user_id", flat=True)
-    )
+def listeners_changed_since(*, since, user_id: int | None = None) -> list[int]:
+    """Listeners (or just `user_id`) with a listen, save or artist visit recorded after `since`."""
+    scope = {"user_id": user_id} if user_id is not None else {}
+    changed: set[int] = set()
+    for model, field in (
+        (Listen, "inserted_at"),
+        (SavedTrack, "saved_at"),
+        (ArtistVisit, "visited_at"),
+    ):
+        rows = model.objects.filter(**scope, **{f"{field}__gt": since})
+        changed |= set(rows.values_list("user_id", flat=True).distinct())
     return sorted(changed)

@@ -216,6 +216,21 @@ def cf_listener_refresh(*, user_id: int) -> np.ndarray | None:
     return vector
 
 
+def cf_listener_refresh_if_changed(*, user_id: int) -> bool:
+    """Refresh one listener's vector if they left signals since it was last solved.
+
+    Cheap when nothing changed (three indexed EXISTS queries), so pages can call it.
+    """
+    version = model_version_active(kind=ModelKind.CF)
+    if version is None:
+        return False
+    solved = ListenerVector.objects.filter(version=version, user_id=user_id).first()
+    since = solved.updated_at if solved else version.started_at
+    if user_id not in listeners_changed_since(since=since, user_id=user_id):
+        return False
+    return cf_listener_refresh(user_id=user_id) is not None
+
+
 def cf_listeners_refresh(*, progress: Progress | None = None) -> int:
     """Refresh every listener whose signals changed since the active version was trained."""
     version = model_version_active(kind=ModelKind.CF)
