@@ -19,7 +19,7 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-pipeline: install
+pipeline: seed
 	$(PY) manage.py train_cf
 
 demo: seed pipeline

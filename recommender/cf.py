@@ -277,32 +277,82 @@ class CFModel:
         solve, not a retrain. A new user is appended. Items unknown to the model are ignored;
         duplicates are summed. Returns the new vector.
         """
-        user_id = int(user_id)
-        row_matrix = build_matrix(
-            np.full(np.size(item_ids), user_id),
+        item_ids = np.asarray(item_ids, dtype=np.int64).ravel()
+        user_ids = np.full(item_ids.size, int(user_id), dtype=np.int64)
+        _, vectors = self.update_users(user_ids, item_ids, counts, include=[user_id])
+        return vectors[0]
+
+    def update_users(
+        self,
+        user_ids: np.ndarray,
+        item_ids: np.ndarray,
+        counts: np.ndarray,
+        *,
+        include: np.ndarray | list[int] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Re-solve many users at once from their full (user id, item id, weighted count) rows.
+
+        One batched least-squares solve against the fixed item factors. `include` names users
+        to solve even if they have no rows (they get the zero vector). Returns (user ids,
+        vectors) in sorted user-id order; new users are appended to the model.
+        """
+        solve_ids = np.unique(
+            np.concatenate(
+                [np.asarray(user_ids, np.int64).ravel(), np.asarray(include or [], np.int64)]
+            )
+        )
+        rows = build_matrix(
+            user_ids,
             item_ids,
             counts,
             alpha=self.params.alpha,
             eps=self.params.eps,
-            users=IdMap(np.array([user_id])),
+            users=IdMap(solve_ids),
             items=self.items,
         ).matrix
         with threadpool_limits(1, "blas"):
-            vector = self._implicit_solver().recalculate_user(0, row_matrix)
-        vector = np.asarray(vector, dtype=np.float32)
-        self._unit.pop("users", None)
-        row = int(self.users.index_of(user_id))
-        if row < 0:
-            self.users = self.users.append(np.array([user_id]))
-            self.user_factors = np.vstack([self.user_factors, vector[None, :]])
-            self.user_items = sp.vstack([self.user_items, row_matrix], format="csr")
-        else:
-            self.user_factors[row] = vector
-            self.user_items = sp.vstack(
-                [self.user_items[:row], row_matrix, self.user_items[row + 1 :]], format="csr"
+            vectors = self._implicit_solver().recalculate_user(np.arange(solve_ids.size), rows)
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(solve_ids.size, -1)
+        self.set_user_vectors(solve_ids, vectors, user_items=rows)
+        return solve_ids, vectors
+
+    def set_user_vectors(
+        self, user_ids: np.ndarray, vectors: np.ndarray, *, user_items: sp.spmatrix | None = None
+    ) -> None:
+        """Put solved vectors in place (appending unknown users), with their played rows.
+
+        Without `user_items`, known users keep their played rows and new ones get empty rows.
+        Arrays are replaced before the id map, so a concurrent reader never indexes past them.
+        """
+        user_ids = np.asarray(user_ids, dtype=np.int64).ravel()
+        new_ids = user_ids[self.users.index_of(user_ids) < 0]
+        users = self.users.append(new_ids) if new_ids.size else self.users
+        n_total, n_items = len(users), len(self.items)
+        positions = users.index_of(user_ids)
+        factors = self.user_factors
+        if new_ids.size:
+            pad = np.zeros((n_total - factors.shape[0], factors.shape[1]), dtype=np.float32)
+            factors = np.vstack([factors, pad])
+        factors[positions] = vectors
+        played = sp.vstack(
+            [self.user_items, sp.csr_matrix((n_total - self.user_items.shape[0], n_items))],
+            format="csr",
+            dtype=np.float32,
+        )
+        if user_items is not None:
+            keep = np.ones(n_total, dtype=np.float32)
+            keep[positions] = 0
+            place = sp.csr_matrix(
+                (np.ones(positions.size, np.float32), (positions, np.arange(positions.size))),
+                shape=(n_total, positions.size),
             )
-        self.user_items.sort_indices()
-        return vector
+            played = sp.diags(keep) @ played + place @ sp.csr_matrix(user_items, dtype=np.float32)
+            played = sp.csr_matrix(played)
+            played.eliminate_zeros()
+        played.sort_indices()
+        self.user_factors, self.user_items = factors, played
+        self._unit.pop("users", None)
+        self.users = users
 
     def _implicit_solver(self):
         if self._solver is None:

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 # How much one event of each kind counts, in "plays". A save is a deliberate act of taste, so
 # it counts like five plays. An artist-page visit shows interest in the artist, not in a track:
-# its 0.5 is spread evenly over that artist's tracks (see `spread_over_tracks`). A skip gets 0
+# its 0.5 is spread evenly over that artist's tracks (the webapp does it in SQL). A skip gets 0
 # and is dropped: implicit ALS models confidence that a preference *exists* (c_ui >= 1 with
 # p_ui = 1); it has no term for "confident dislike", so a skip can only be "no evidence".
 SIGNAL_WEIGHTS: dict[str, float] = {"play": 1.0, "save": 5.0, "visit": 0.5, "skip": 0.0}
@@ -196,30 +196,3 @@ def aggregate_signals(
         return empty, empty.copy(), np.zeros(0, dtype=np.float64)
     users, items, counts = (np.concatenate(column) for column in zip(*parts, strict=True))
     return users, items, counts
-
-
-def spread_over_tracks(
-    user_ids: np.ndarray,
-    artist_ids: np.ndarray,
-    counts: np.ndarray,
-    *,
-    track_ids: np.ndarray,
-    track_artist_ids: np.ndarray,
-) -> Triple:
-    """Spread artist-level rows evenly over that artist's tracks.
-
-    (user, artist, count) with an artist of n tracks becomes n rows (user, track, count / n).
-    Artists without tracks are dropped. `track_ids` / `track_artist_ids` are parallel.
-    """
-    user_ids = np.asarray(user_ids, dtype=np.int64).ravel()
-    artist_ids = np.asarray(artist_ids, dtype=np.int64).ravel()
-    counts = np.asarray(counts, dtype=np.float64).ravel()
-    order = np.argsort(np.asarray(track_artist_ids, dtype=np.int64), kind="stable")
-    tracks = np.asarray(track_ids, dtype=np.int64)[order]
-    track_artists = np.asarray(track_artist_ids, dtype=np.int64)[order]
-    start = np.searchsorted(track_artists, artist_ids, side="left")
-    n_tracks = np.searchsorted(track_artists, artist_ids, side="right") - start
-    row = np.repeat(np.arange(user_ids.size), n_tracks)
-    # position of each output row within its artist's block of tracks
-    offset = np.arange(row.size) - np.repeat(np.cumsum(n_tracks) - n_tracks, n_tracks)
-    return user_ids[row], tracks[start[row] + offset], counts[row] / n_tracks[row]

@@ -158,6 +158,35 @@ def test_update_user_appends_a_new_user_without_retraining():
     assert recs <= set(GROUP_A_ITEMS[5:].tolist())
 
 
+def test_update_users_in_one_batch_matches_updating_each_user_alone():
+    one_by_one, batched = (train(planted_interactions(), PARAMS) for _ in range(2))
+    updates = {int(GROUP_A_USERS[0]): GROUP_B_ITEMS[:6], 555: GROUP_A_ITEMS[:4]}
+    for user, items in updates.items():
+        one_by_one.update_user(user, items, np.full(items.size, 20.0))
+    user_ids = np.concatenate([np.full(items.size, user) for user, items in updates.items()])
+    item_ids = np.concatenate(list(updates.values()))
+    solved, _ = batched.update_users(user_ids, item_ids, np.full(item_ids.size, 20.0))
+    assert solved.tolist() == sorted(updates)
+    for user in updates:
+        a, b = (m.user_factors[m.users.index_of(user)] for m in (one_by_one, batched))
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+        assert batched.recommend(user, n=3) == one_by_one.recommend(user, n=3)
+    assert (batched.user_items != one_by_one.user_items).nnz == 0
+
+
+def test_set_user_vectors_appends_new_users_and_refreshes_similar_users():
+    model = train(planted_interactions(), PARAMS)
+    user = int(GROUP_A_USERS[0])
+    model.similar_users(user, n=3)  # fills the normalized-factor cache
+    b_vector = model.user_factors[model.users.index_of(int(GROUP_B_USERS[0]))]
+    model.set_user_vectors(np.array([user, 999]), np.stack([b_vector, b_vector]))
+    assert {u for u, _ in model.similar_users(user, n=5)} <= set(GROUP_B_USERS.tolist()) | {999}
+    assert 999 in model.users and model.user_items.shape[0] == len(model.users)
+    assert model.user_items[model.users.index_of(999)].nnz == 0
+    played_before = model.user_items[model.users.index_of(user)].nnz
+    assert played_before > 0  # known users keep their played rows without user_items
+
+
 def test_save_load_round_trip_gives_identical_recommendations(tmp_path, planted):
     _, model = planted
     path = model.save(tmp_path / "cf")

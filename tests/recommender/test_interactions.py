@@ -9,7 +9,6 @@ from recommender.interactions import (
     build_matrix,
     confidence,
     from_counts,
-    spread_over_tracks,
 )
 
 
@@ -113,16 +112,3 @@ def test_aggregate_signals_weights_each_signal_and_drops_skips():
 def test_aggregate_signals_rejects_an_unknown_signal():
     with pytest.raises(ValueError, match="like"):
         aggregate_signals({"like": (np.array([1]), np.array([1]), np.array([1.0]))})
-
-
-def test_spread_over_tracks_divides_a_visit_evenly_over_the_artists_tracks():
-    users, tracks, counts = spread_over_tracks(
-        np.array([1, 2, 3]),
-        np.array([7, 8, 9]),  # artist 9 has no tracks
-        np.array([0.5, 1.0, 1.0]),
-        track_ids=np.array([70, 80, 71, 72]),
-        track_artist_ids=np.array([7, 8, 7, 7]),
-    )
-    np.testing.assert_array_equal(users, [1, 1, 1, 2])
-    np.testing.assert_array_equal(tracks, [70, 71, 72, 80])
-    np.testing.assert_allclose(counts, [0.5 / 3] * 3 + [1.0])

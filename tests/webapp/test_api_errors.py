@@ -37,6 +37,12 @@ BAD_BODIES = [
     ("not json", b"{listen_type: single", "Cannot parse JSON document: "),
     ("not utf-8", b'{"listen_type": "\xff"}', "Cannot parse JSON document: "),
     ("NaN", b'{"listen_type": "single", "payload": NaN}', "Cannot parse JSON document: "),
+    ("nested too deeply", b"[" * 100_000, "Cannot parse JSON document: "),
+    (
+        "nested too deeply inside a listen",
+        b'{"listen_type": "single", "payload": [' + b"[" * 100_000,
+        "Cannot parse JSON document: ",
+    ),
     (
         "top level not an object",
         b"[1, 2]",
@@ -93,7 +99,7 @@ BAD_BODIES = [
     ),
     (
         "listened_at in the future",
-        _with(lambda b: b["payload"][0].update(listened_at=now_ts() + 3600)),
+        _with(lambda b: b["payload"][0].update(listened_at=now_ts() + 2 * 3600)),
         "Value for key listened_at is too high.",
     ),
     (
@@ -117,6 +123,11 @@ BAD_BODIES = [
         "JSON document does not contain required field track_metadata.track_name.",
     ),
     ("blank artist_name", _with(_metadata(artist_name="   ")), "field track_metadata.artist_name"),
+    (
+        "release_name a number",
+        _with(_metadata(release_name=1999)),
+        "track_metadata.release_name must be a single string.",
+    ),
     (
         "artist_name a list",
         _with(_metadata(artist_name=["A", "B"])),
@@ -144,6 +155,7 @@ BAD_BODIES = [
     ),
     ("too many tags", _with(_info(tags=["x"] * 51)), "JSON document may not contain more than 50"),
     ("unicode null", _with(_metadata(track_name="Vanta\x00black")), "contains a unicode null"),
+    ("lone surrogate", _with(_metadata(artist_name="Dool\ud800")), "lone UTF-16 surrogate"),
     (
         "listened_at in playing_now",
         {"listen_type": "playing_now", "payload": [a_listen()]},

@@ -16,6 +16,7 @@ from tests.webapp.test_api_helpers import (
     a_listen,
     import_listens,
     make_listener,
+    now_ts,
     stored,
     submit,
 )
@@ -52,6 +53,28 @@ def test_an_import_stores_every_listen(client):
     assert Listen.objects.count() == 50
     assert Track.objects.count() == 7
     assert Artist.objects.count() == 1
+
+
+@pytest.mark.parametrize("release", ["", None], ids=["empty", "null"])
+def test_a_blank_or_null_release_name_is_stored_as_no_release(client, release):
+    _, token = make_listener()
+    listen = a_listen()
+    listen["track_metadata"]["release_name"] = release
+
+    response = submit(client, token, [listen], "single")
+
+    assert response.status_code == 200, response.content
+    assert Listen.objects.select_related("track").get().track.release_name == ""
+
+
+def test_a_listen_up_to_an_hour_ahead_is_accepted_as_listenbrainz_does(client):
+    _, token = make_listener()
+    ahead = now_ts() + 50 * 60  # clock skew: a client clock up to an hour fast
+
+    response = submit(client, token, [a_listen(ahead)], "single")
+
+    assert response.status_code == 200, response.content
+    assert Listen.objects.get().listened_at == dt.datetime.fromtimestamp(ahead, dt.UTC)
 
 
 def test_playing_now_is_recorded_and_not_stored_as_a_listen(client):

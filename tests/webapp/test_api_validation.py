@@ -3,6 +3,7 @@ from track_metadata, and what it forgives as ListenBrainz does."""
 
 import datetime as dt
 import json
+import sys
 
 import pytest
 
@@ -17,7 +18,7 @@ from webapp.listening.api.validation import (
 
 NOW = 1_800_000_000
 LIMITS = Limits(max_listens=1000, max_body_bytes=10_240_000, max_listen_size=10240,
-                max_future_seconds=600)  # fmt: skip
+                max_future_seconds=3600)  # fmt: skip
 
 
 def _single(listen: dict):
@@ -34,11 +35,15 @@ def _error(listen: dict) -> str:
 
 
 def test_listened_at_is_accepted_from_2002_10_01_to_the_allowed_future():
-    for ts in (LISTEN_MINIMUM_TS, NOW, NOW + 599):
+    for ts in (LISTEN_MINIMUM_TS, NOW, NOW + 3599, NOW + 3600):  # now + skew is allowed, as LB
         (record,) = _single(a_listen(ts)).records
         assert record.listened_at == dt.datetime.fromtimestamp(ts, dt.UTC)
     assert "too low" in _error(a_listen(LISTEN_MINIMUM_TS - 1))
-    assert "too high" in _error(a_listen(NOW + 600))
+    assert _error(a_listen(NOW + 3601)) == "Value for key listened_at is too high."
+
+
+def test_the_default_future_skew_is_listenbrainzs_hour(settings):
+    assert settings.LISTENBRAINZ_MAX_FUTURE_SECONDS == 60 * 60  # API_LISTENED_AT_ALLOWED_SKEW
 
 
 def test_listened_at_as_a_numeric_string_is_accepted_like_listenbrainz():
@@ -80,6 +85,52 @@ def test_track_metadata_is_trimmed_and_reduced_to_a_track_ref():
     assert track.release_mbid is None
     assert track.artist_mbid == ARTIST_MBID
     assert track.duration_ms == 370_000
+
+
+@pytest.mark.parametrize("release", ["", "   ", None], ids=["empty", "blank", "null"])
+def test_a_blank_or_null_release_name_counts_as_absent(release):
+    listen = a_listen(NOW)
+    listen["track_metadata"]["release_name"] = release
+
+    (record,) = _single(listen).records
+
+    assert record.track.release_name == ""
+    assert record.track.track_name == "Vantablack"
+
+
+@pytest.mark.parametrize("release", [5, ["Here Now"], {"name": "Here Now"}, False])
+def test_a_release_name_that_is_no_string_is_refused(release):
+    listen = a_listen(NOW)
+    listen["track_metadata"]["release_name"] = release
+
+    assert _error(listen) == "track_metadata.release_name must be a single string."
+
+
+@pytest.mark.parametrize("required", ["artist_name", "track_name"])
+@pytest.mark.parametrize("value", ["", None])
+def test_a_blank_or_null_artist_or_track_name_is_still_refused(required, value):
+    listen = a_listen(NOW)
+    listen["track_metadata"][required] = value
+
+    assert required in _error(listen)
+
+
+def test_a_body_nested_too_deeply_is_a_json_error_not_a_crash():
+    with pytest.raises(ApiError) as caught:
+        submission_parse(b"[" * 100_000, now=NOW, limits=LIMITS)
+
+    assert caught.value.status == 400
+    assert caught.value.message.startswith("Cannot parse JSON document: ")
+
+
+def test_a_null_deep_in_nested_metadata_is_found_without_overflowing_the_stack():
+    nested: object = "deep\x00"
+    for _ in range(5 * sys.getrecursionlimit()):
+        nested = [nested]
+    listen = a_listen(NOW)
+    listen["track_metadata"]["additional_info"] = {"nested": nested}
+
+    assert "contains a unicode null" in _error(listen)
 
 
 def test_playing_now_gives_a_track_and_no_records():

@@ -2,14 +2,18 @@
 
 import io
 import json
+import threading
 import zipfile
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection, connections
 
 from webapp.catalog.models import Track
-from webapp.listening import listen_files
+from webapp.catalog.services import TrackRef, tracks_resolve
+from webapp.listening import listen_files, services
 from webapp.listening.importers import ImportFormatError, listens_import
 from webapp.listening.models import Listen, ListenSource
 from webapp.listening.services import listener_create
@@ -235,3 +239,162 @@ def test_open_listens_rejects_an_unknown_format_name(tmp_path):
     path.write_text("[]")
     with pytest.raises(ImportFormatError, match="unknown format"):
         listen_files.open_listens(path, "spotify")
+
+
+@pytest.mark.parametrize("listened_at", ["NaN", "Infinity", "-Infinity", "1e400", '"\\u00b2"'])
+def test_a_listened_at_that_is_no_finite_number_is_a_bad_row(tmp_path, listened_at):
+    bad = json.dumps(lb_listen(1)).replace(str(T0 + 300), listened_at, 1)
+    assert f'"listened_at": {listened_at}' in bad
+    path = tmp_path / "listens.jsonl"
+    path.write_text("\n".join([json.dumps(lb_listen(0)), bad, json.dumps(lb_listen(2))]))
+
+    out, err = run(path)
+
+    assert [row[0] for row in stored()] == [T0, T0 + 600]
+    assert "read 2 listens: stored 2 new, skipped 0 as duplicates, 1 bad rows" in out
+    assert "listens.jsonl line 2: missing or invalid listened_at" in err
+
+
+def test_a_non_finite_listened_at_in_a_json_array_is_a_bad_row(tmp_path):
+    path = tmp_path / "listens.json"
+    listens = [lb_listen(0), lb_listen(1) | {"listened_at": float("nan")}, lb_listen(2)]
+    path.write_text(json.dumps(listens, indent=1))
+
+    report = listens_import(user_id=listener_create(username="alice").pk, path=path)
+
+    assert (report.read, report.stored, report.bad) == (2, 2, 1)
+    assert report.bad_examples[0].endswith("missing or invalid listened_at")
+
+
+@pytest.mark.parametrize("when", ["²", "1700000000²", "³¹ Jan 2021 12:34", "9" * 5000])
+def test_a_csv_date_of_digits_int_cannot_read_is_a_bad_row(tmp_path, when):
+    path = tmp_path / "alice.csv"
+    path.write_text(f"A,B,C,31 Jan 2021 12:34\nA,B,D,{when}\nA,B,E,{T0}\n")
+
+    out, err = run(path)
+
+    assert [row[:3] for row in stored()] == [(1612096440, "A", "C"), (T0, "A", "E")]
+    assert "stored 2 new, skipped 0 as duplicates, 1 bad rows" in out
+    assert f"alice.csv line 2: unreadable date {when!r}" in err
+
+
+def test_a_csv_with_a_header_and_a_superscript_unix_time_is_a_bad_row(tmp_path):
+    path = tmp_path / "scrobbles.csv"
+    path.write_text(f"uts,artist,album,track\n{T0},A,B,C\n{T0}²,A,B,D\n")
+
+    report = listens_import(user_id=listener_create(username="alice").pk, path=path)
+
+    assert (report.read, report.stored, report.bad) == (1, 1, 1)
+    assert report.bad_examples == [f"scrobbles.csv line 3: unreadable date '{T0}²'"]
+
+
+@pytest.mark.parametrize("field", ["artist_name", "track_name", "release_name"])
+def test_a_nul_character_in_listenbrainz_metadata_is_a_bad_row(tmp_path, field):
+    listens = [lb_listen(i) for i in range(3)]
+    listens[1]["track_metadata"][field] = "Vanta\u0000black"
+    path = tmp_path / "listens.jsonl"
+    path.write_text("\n".join(json.dumps(listen) for listen in listens))
+    assert "\\u0000" in path.read_text()
+
+    out, err = run(path)
+
+    assert [row[0] for row in stored()] == [T0, T0 + 600]
+    assert "read 2 listens: stored 2 new, skipped 0 as duplicates, 1 bad rows" in out
+    assert "listens.jsonl line 2: text contains a NUL (U+0000) or a lone surrogate" in err
+    assert Track.objects.count() == 2
+
+
+def test_a_lone_surrogate_in_listenbrainz_metadata_is_a_bad_row(tmp_path):
+    listens = [lb_listen(i) for i in range(3)]
+    listens[1]["track_metadata"]["artist_name"] = "Dool\ud800"
+    path = tmp_path / "listens.jsonl"
+    path.write_text("\n".join(json.dumps(listen) for listen in listens))
+
+    out, err = run(path)
+
+    assert [row[0] for row in stored()] == [T0, T0 + 600]
+    assert "listens.jsonl line 2: text contains a NUL (U+0000) or a lone surrogate" in err
+
+
+@pytest.mark.parametrize("column", [0, 1, 2], ids=["artist", "album", "track"])
+def test_a_nul_character_in_a_csv_is_a_bad_row(tmp_path, monkeypatch, column):
+    # A NUL in the first 64 KiB makes the whole file "binary"; here the sniffed head is shorter
+    # (the header line) so that the NUL, as in a long export, lies past it and reaches the reader.
+    monkeypatch.setattr(listen_files, "_SNIFF", 24)
+    bad = ["Radiohead", "OK Computer", "Airbag"]
+    bad[column] = bad[column][:3] + "\x00" + bad[column][3:]
+    path = tmp_path / "alice.csv"
+    path.write_text(
+        "artist,album,track,date\n"
+        "Radiohead,OK Computer,Lucky,31 Jan 2021 12:30\n"
+        f"{','.join(bad)},31 Jan 2021 12:34\n"
+        "Radiohead,OK Computer,Let Down,31 Jan 2021 12:40\n"
+    )
+
+    out, err = run(path)
+
+    assert [row[2] for row in stored()] == ["Lucky", "Let Down"]
+    assert "stored 2 new, skipped 0 as duplicates, 1 bad rows" in out
+    assert "alice.csv line 3: text contains a NUL (U+0000) or a lone surrogate" in err
+
+
+def test_json_nested_too_deeply_is_a_bad_row(tmp_path):
+    path = tmp_path / "listens.jsonl"
+    path.write_text("\n".join([json.dumps(lb_listen(0)), "[" * 100_000, json.dumps(lb_listen(1))]))
+
+    out, err = run(path)
+
+    assert len(stored()) == 2 and "1 bad rows" in out
+    assert "listens.jsonl line 2: JSON nested too deeply" in err
+
+
+def test_a_json_array_element_nested_too_deeply_ends_that_file(tmp_path):
+    path = tmp_path / "listens.json"
+    path.write_text("[" + json.dumps(lb_listen(0)) + ",\n" + "[" * 100_000 + "]" * 100_000 + "]")
+
+    report = listens_import(user_id=listener_create(username="alice").pk, path=path)
+
+    assert (report.read, report.stored, report.bad) == (1, 1, 1)
+    assert report.bad_examples == [
+        "listens.json line 2: JSON nested too deeply; the rest of this file was skipped"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="COPY counts with its rowcount")
+def test_listens_insert_does_not_count_listens_another_connection_stores_meanwhile(monkeypatch):
+    alice, bob = listener_create(username="alice"), listener_create(username="bob")
+    track_a, track_b = tracks_resolve(
+        refs=[TrackRef(artist_name="A", track_name="a"), TrackRef(artist_name="B", track_name="b")]
+    )
+    services.listens_insert(
+        user_ids=[alice.pk], track_ids=[track_a], listened_at_unix=[T0], source="import"
+    )
+    bulk_insert = services.listens_bulk_insert
+
+    def insert_while_another_listener_submits(listens, **kwargs):
+        def submit() -> None:
+            try:
+                Listen.objects.create(
+                    user=bob, track_id=track_a, listened_at=datetime.fromtimestamp(T0, UTC)
+                )
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=submit)
+        thread.start()
+        thread.join()
+        bulk_insert(listens, **kwargs)
+
+    monkeypatch.setattr(services, "listens_bulk_insert", insert_while_another_listener_submits)
+
+    new = services.listens_insert(
+        user_ids=[alice.pk] * 3,
+        track_ids=[track_a, track_b, track_b],  # the first is stored already, the last repeated
+        listened_at_unix=[T0, T0, T0],
+        source="import",
+    )
+
+    assert new == 1
+    assert Listen.objects.filter(user=alice).count() == 2
+    assert Listen.objects.filter(user=bob).count() == 1

@@ -1,5 +1,7 @@
 """CF training in the webapp: export, retrain, versions, failures, per-listener refresh."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
@@ -202,3 +204,39 @@ def test_a_listener_visiting_their_page_gets_a_vector_solved_from_new_listening(
     solved = ListenerVector.objects.get(user=user)
     client.get(f"/listeners/{user.username}/")
     assert ListenerVector.objects.get(user=user).updated_at == solved.updated_at
+
+
+def test_a_listener_who_joined_after_the_retrain_is_served_by_every_process_after_refresh():
+    users, groups = make_world()
+    services.cf_retrain()
+    newcomer = User.objects.create_user("newcomer")
+    Listen.objects.bulk_create(
+        Listen(user=newcomer, track=t, listened_at=timezone.now(), source=ListenSource.API)
+        for t in groups[1][:8]
+    )
+    assert services.cf_listeners_refresh() == 1
+    services._loaded.clear()  # a web worker that did not solve it loads artifact + vectors
+    picks = listener_recommend(user=newcomer, limit=3)
+    assert picks and all(track in groups[1] for track, _ in picks)
+    assert set(listener_similar(user=newcomer, limit=5)) <= set(users[1])
+
+
+def test_a_vector_written_by_another_process_changes_similar_listeners_here():
+    users, _ = make_world()
+    version = services.cf_retrain()
+    user = users[0][0]
+    assert set(listener_similar(user=user, limit=5)) <= set(users[0])  # caches unit vectors
+    _, model = services.cf_model_active()
+    b_vector = model.user_factors[model.users.index_of(users[1][0].pk)].copy()
+    ListenerVector.objects.create(version=version, user=user, factors=b_vector.tobytes())
+    assert set(listener_similar(user=user, limit=5)) <= set(users[1])
+
+
+def test_a_missing_artifact_serves_no_model_instead_of_failing_pages(client):
+    users, groups = make_world()
+    version = services.cf_retrain()
+    services._loaded.clear()
+    Path(version.artifact_path).unlink()
+    assert services.cf_model_active() == (None, None)
+    response = client.get(groups[0][0].get_absolute_url())
+    assert response.status_code == 200 and "Similar tracks" not in response.text

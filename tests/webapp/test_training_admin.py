@@ -50,3 +50,13 @@ def test_a_listener_cannot_start_a_retrain(client):
     response = client.post(reverse("admin:training_modelversion_retrain"))
     assert response.status_code == 302 and "/admin/login/" in response.url
     assert not ModelVersion.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in the embedded default
+def test_a_failed_retrain_from_the_button_is_a_message_not_a_server_error(admin_client):
+    # admin_client (a superuser): a transactional test cannot rely on migration-made groups
+    response = admin_client.post(reverse("admin:training_modelversion_retrain"))
+    assert response.status_code == 302
+    assert ModelVersion.objects.get().status == RunStatus.FAILED
+    page = admin_client.get(response.url).text
+    assert "No listening data yet" in page

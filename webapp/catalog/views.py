@@ -43,7 +43,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 def artist_detail(request: HttpRequest, pk: int) -> HttpResponse:
     artist = selectors.artist_get(artist_id=pk)
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and "page" not in request.GET:  # paging is not a visit
         artist_visit_record(user=request.user, artist=artist)
     tracks = Paginator(selectors.artist_tracks(artist=artist), TRACKS_PER_PAGE)
     return render(

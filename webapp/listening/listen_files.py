@@ -10,6 +10,7 @@ import calendar
 import csv
 import io
 import json
+import math
 import re
 import time
 import uuid
@@ -19,12 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, NamedTuple
 
-MIN_LISTENED_AT = 1_033_430_400  # 2002-10-01, ListenBrainz's lower bound for listened_at
+from webapp.listening.limits import LISTEN_MINIMUM_TS
+
 FORMATS = ("auto", "listenbrainz", "lastfm-csv")
 _BLOCK = 1 << 20
 _SNIFF = 64 * 1024
 _MAX_ELEMENT = 16 * _BLOCK  # a JSON array element this long is treated as corrupt
 _SKIP_ZIP_MEMBERS = {"user.json", "feedback.jsonl", "pinned_recording.jsonl"}
+_NUL_REASON = "text contains a NUL (U+0000) or a lone surrogate, which cannot be stored"
+_DEEP_REASON = "JSON nested too deeply"
 
 
 class ImportFormatError(ValueError):
@@ -172,6 +176,9 @@ def _iter_jsonl(text: IO[str], name: str) -> Iterator[Row | Bad]:
             continue
         try:
             obj = json.loads(line)
+        except RecursionError:
+            yield Bad(f"{name} line {line_no}", _DEEP_REASON)
+            continue
         except ValueError:
             if not seen_content and line.strip() == "{":
                 yield from _iter_document(line + text.read(), name)
@@ -186,6 +193,9 @@ def _iter_jsonl(text: IO[str], name: str) -> Iterator[Row | Bad]:
 def _iter_document(document: str, name: str) -> Iterator[Row | Bad]:
     try:
         obj = json.loads(document)
+    except RecursionError:
+        yield Bad(name, _DEEP_REASON)
+        return
     except ValueError as error:
         yield Bad(f"{name} line {error.lineno}", "invalid JSON")
         return
@@ -211,6 +221,9 @@ def _iter_json_array(text: IO[str], name: str) -> Iterator[Row | Bad]:
             return
         try:
             obj, end = decoder.raw_decode(buf, pos)
+        except RecursionError:
+            yield Bad(f"{name} line {line}", f"{_DEEP_REASON}; the rest of this file was skipped")
+            return
         except ValueError:
             more = "" if eof or len(buf) - pos > _MAX_ELEMENT else text.read(_BLOCK)
             if more:
@@ -257,11 +270,14 @@ def _lb_row(obj: object, where: str) -> Row | Bad:
     if duration is None and isinstance(info.get("duration"), int | float):
         duration = info["duration"] * 1000
     release = meta.get("release_name")
+    release = release if isinstance(release, str) else ""
+    if _has_nul(artist, track, release):
+        return Bad(where, _NUL_REASON)
     return Row(
         when,
         artist,
         track,
-        release if isinstance(release, str) else "",
+        release,
         _mbid(mbid),
         int(duration) if isinstance(duration, int | float) and 0 < duration < 2**31 else None,
     )
@@ -281,13 +297,34 @@ def _text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _has_nul(*texts: str) -> bool:
+    """Text a database cannot store: U+0000 (PostgreSQL) or a lone UTF-16 surrogate (any
+    UTF-8 database), so such a row is bad rather than a failed chunk."""
+    for text in texts:
+        if "\x00" in text:
+            return True
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+    return False
+
+
 def _unix(value: object) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    """Unix seconds (or milliseconds) as an int, a float or a string of digits; else None."""
+    if isinstance(value, str):
+        if not value.strip().isdecimal():  # not isdigit(): int() refuses "²", a digit to it
+            return None
+        try:
+            value = int(value)
+        except ValueError:  # more digits than int() converts
+            return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
+    if isinstance(value, float) and not math.isfinite(value):  # NaN, Infinity, 1e400
+        return None
     seconds = int(value // 1000 if value > 100_000_000_000 else value)
-    if not MIN_LISTENED_AT <= seconds <= time.time() + 24 * 3600:
+    if not LISTEN_MINIMUM_TS <= seconds <= time.time() + 24 * 3600:
         return None
     return seconds
 
@@ -331,12 +368,14 @@ def _iter_csv(text: IO[str], name: str) -> Iterator[Row | Bad]:
             continue
         artist, track = row[columns["artist"]].strip(), row[columns["track"]].strip()
         when = _parse_when(row[columns["date"]])
+        album = row[columns["album"]].strip() if "album" in columns else ""
         if not artist or not track:
             yield Bad(where, "empty artist or track")
         elif when is None:
             yield Bad(where, f"unreadable date {row[columns['date']]!r}")
+        elif _has_nul(artist, track, album):
+            yield Bad(where, _NUL_REASON)
         else:
-            album = row[columns["album"]].strip() if "album" in columns else ""
             mbid = _mbid(row[columns["mbid"]]) if "mbid" in columns else None
             yield Row(when, artist, track, album, mbid)
 
@@ -344,8 +383,8 @@ def _iter_csv(text: IO[str], name: str) -> Iterator[Row | Bad]:
 def _parse_when(value: str) -> int | None:
     """'31 Jan 2021 12:34' (Last.fm), '31 Jan 2021, 12:34', unix seconds or ISO 8601 (UTC)."""
     value = value.strip()
-    if value.isdigit():
-        return _unix(int(value))
+    if value.isdecimal():
+        return _unix(value)
     if match := _LASTFM_DATE.fullmatch(value):
         day, month, year, hour, minute, second = match.groups()
         if (month_no := _MONTHS.get(month.lower())) is None:

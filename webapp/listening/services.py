@@ -183,20 +183,27 @@ def listens_insert(
     ms = ms_played if ms_played is not None else [None] * len(track_ids)
     if connection.vendor == "postgresql":
         return _listens_copy(user_ids, track_ids, listened_at_unix, ms, source)
-    before = Listen.objects.count()
-    listens_bulk_insert(
-        Listen(
-            user_id=user_id,
-            track_id=track_id,
-            listened_at=dt.datetime.fromtimestamp(when, tz=dt.UTC),
-            ms_played=played,
-            source=source,
+    # Otherwise SQLite, the only other backend this project runs on. Its total_changes() counts
+    # this connection's writes only, so listens another connection stores meanwhile are not
+    # taken for new ones here, as counting the table before and after would.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT total_changes()")
+        (before,) = cursor.fetchone()
+        listens_bulk_insert(
+            Listen(
+                user_id=user_id,
+                track_id=track_id,
+                listened_at=dt.datetime.fromtimestamp(when, tz=dt.UTC),
+                ms_played=played,
+                source=source,
+            )
+            for user_id, track_id, when, played in zip(
+                user_ids, track_ids, listened_at_unix, ms, strict=True
+            )
         )
-        for user_id, track_id, when, played in zip(
-            user_ids, track_ids, listened_at_unix, ms, strict=True
-        )
-    )
-    return Listen.objects.count() - before
+        cursor.execute("SELECT total_changes()")
+        (after,) = cursor.fetchone()
+    return after - before
 
 
 def _listens_copy(user_ids, track_ids, listened_at_unix, ms_played, source: str) -> int:

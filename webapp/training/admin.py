@@ -46,13 +46,25 @@ class ModelVersionAdmin(admin.ModelAdmin):
         ]
 
     def retrain_view(self, request: HttpRequest) -> HttpResponseRedirect:
-        """Queue a CF retrain (the changelist's button); its row shows the progress."""
+        """Queue a CF retrain (the changelist's button); its row shows the progress.
+
+        Without a broker the task runs eagerly inside this request, so a failed run is
+        reported here too (its row already records the error).
+        """
         if not self.has_change_permission(request):
             raise PermissionDenied
-        transaction.on_commit(lambda: retrain_cf.delay(force=True))
-        self.message_user(
-            request, "CF retrain queued; its progress shows in this list.", messages.SUCCESS
-        )
+
+        def enqueue() -> None:
+            try:
+                retrain_cf.delay(force=True)
+            except services.TrainingError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request, "CF retrain started; its progress shows in this list.", messages.INFO
+                )
+
+        transaction.on_commit(enqueue)
         return HttpResponseRedirect(reverse("admin:training_modelversion_changelist"))
 
     @admin.display(description="progress")

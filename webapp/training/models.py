@@ -72,3 +72,6 @@ class ListenerVector(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "user"], name="listenervector_unique")
         ]
+        indexes = [
+            models.Index(fields=["version", "updated_at"], name="listenervector_version_time")
+        ]

@@ -10,7 +10,7 @@ import numpy as np
 from django.db import connection
 
 from webapp.listening.models import ArtistVisit, Listen, SavedTrack
-from webapp.training.models import ModelKind, ModelVersion, RunStatus
+from webapp.training.models import ModelKind, ModelVersion
 
 FETCH_CHUNK = 200_000
 
@@ -32,7 +32,9 @@ _SIGNAL_SQL = {
         ) v
         JOIN catalog_track t ON t.artist_id = v.artist_id
         JOIN (
-            SELECT artist_id, COUNT(*) AS n_tracks FROM catalog_track GROUP BY artist_id
+            SELECT artist_id, COUNT(*) AS n_tracks FROM catalog_track
+            WHERE artist_id IN (SELECT artist_id FROM listening_artistvisit {where})
+            GROUP BY artist_id
         ) a ON a.artist_id = v.artist_id
     """,
     "skip": """
@@ -81,11 +83,13 @@ def _stream_rows(sql: str) -> Iterator[list[tuple]]:
 
 
 def signal_arrays(
-    signal: str, *, user_id: int | None = None
+    signal: str, *, user_ids: list[int] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(user ids, track ids, event counts) for one signal, optionally for one listener."""
-    # int() makes the one interpolated value safe; COPY cannot take bound parameters.
-    where = f"WHERE user_id = {int(user_id)}" if user_id is not None else ""
+    """(user ids, track ids, event counts) for one signal, optionally for some listeners."""
+    # int() makes the interpolated values safe; COPY cannot take bound parameters.
+    where = ""
+    if user_ids is not None:
+        where = f"WHERE user_id IN ({', '.join(str(int(u)) for u in user_ids) or 'NULL'})"
     sql = _SIGNAL_SQL[signal].format(where=where)
     if connection.vendor == "postgresql":
         return _copy_arrays(sql)
@@ -102,28 +106,30 @@ def signal_arrays(
 
 
 def signals_export(
-    *, signals: tuple[str, ...], user_id: int | None = None
+    *, signals: tuple[str, ...], user_ids: list[int] | None = None
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    return {signal: signal_arrays(signal, user_id=user_id) for signal in signals}
+    return {signal: signal_arrays(signal, user_ids=user_ids) for signal in signals}
 
 
 def model_version_active(*, kind: str = ModelKind.CF) -> ModelVersion | None:
     return ModelVersion.objects.filter(kind=kind, is_active=True).first()
 
 
-def model_version_latest_succeeded(*, kind: str = ModelKind.CF) -> ModelVersion | None:
-    return ModelVersion.objects.filter(kind=kind, status=RunStatus.SUCCEEDED).first()
+_SIGNAL_TIMES = ((Listen, "inserted_at"), (SavedTrack, "saved_at"), (ArtistVisit, "visited_at"))
 
 
-def listeners_changed_since(*, since, user_id: int | None = None) -> list[int]:
-    """Listeners (or just `user_id`) with a listen, save or artist visit recorded after `since`."""
-    scope = {"user_id": user_id} if user_id is not None else {}
+def listeners_changed_since(*, since) -> list[int]:
+    """Listeners with a listen, save or artist visit recorded after `since`."""
     changed: set[int] = set()
-    for model, field in (
-        (Listen, "inserted_at"),
-        (SavedTrack, "saved_at"),
-        (ArtistVisit, "visited_at"),
-    ):
-        rows = model.objects.filter(**scope, **{f"{field}__gt": since})
+    for model, field in _SIGNAL_TIMES:
+        rows = model.objects.filter(**{f"{field}__gt": since}).order_by()
         changed |= set(rows.values_list("user_id", flat=True).distinct())
     return sorted(changed)
+
+
+def listener_changed_since(*, user_id: int, since) -> bool:
+    """Did this listener leave any signal after `since`? (indexed EXISTS queries)"""
+    return any(
+        model.objects.filter(user_id=user_id, **{f"{field}__gt": since}).exists()
+        for model, field in _SIGNAL_TIMES
+    )

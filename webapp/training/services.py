@@ -23,6 +23,7 @@ from recommender.cf_training import train_and_evaluate
 from recommender.interactions import SIGNAL_WEIGHTS, Interactions, aggregate_signals, build_matrix
 from webapp.training.models import ListenerVector, ModelKind, ModelVersion, RunStatus
 from webapp.training.selectors import (
+    listener_changed_since,
     listeners_changed_since,
     model_version_active,
     signals_export,
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 SIGNALS = tuple(name for name, weight in SIGNAL_WEIGHTS.items() if weight)
 STALE_RUN_AFTER = dt.timedelta(hours=6)
+REFRESH_BATCH = 5000
 
 
 class TrainingError(Exception):
@@ -191,7 +193,11 @@ def cf_model_active() -> tuple[ModelVersion, CFModel] | tuple[None, None]:
     key = (version.pk, version.artifact_path)
     model, applied_until = _loaded.get(key, (None, None))
     if model is None:
-        model = CFModel.load(version.artifact_path)
+        try:
+            model = CFModel.load(version.artifact_path)
+        except (OSError, ValueError) as exc:  # pages serve "no model" rather than a 500
+            log.error("CF version #%s cannot be loaded from %s: %s", version.pk, key[1], exc)
+            return None, None
         _loaded.clear()
     _loaded[key] = (model, _vectors_apply(version, model, since=applied_until))
     return version, model
@@ -200,33 +206,45 @@ def cf_model_active() -> tuple[ModelVersion, CFModel] | tuple[None, None]:
 def cf_listener_refresh(*, user_id: int) -> np.ndarray | None:
     """Re-solve one listener's vector from all their current signals, without a retrain.
 
-    Stored as a ListenerVector of the active version and applied to this process's model.
     Returns the vector, or None when no CF model is active or the listener has no signals.
     """
+    return cf_listeners_solve(user_ids=[user_id]).get(user_id)
+
+
+def cf_listeners_solve(*, user_ids: list[int]) -> dict[int, np.ndarray]:
+    """Re-solve these listeners' vectors in one batch against the active version's tracks.
+
+    implicit's per-user recalculation with the item factors fixed: one signal export for the
+    batch, one least-squares solve, one bulk write of ListenerVector rows (which every other
+    process applies to its loaded model). Listeners without signals are left out.
+    """
     version, model = cf_model_active()
-    if version is None:
-        return None
-    users, items, counts = aggregate_signals(signals_export(signals=SIGNALS, user_id=user_id))
+    if version is None or not user_ids:
+        return {}
+    users, items, counts = aggregate_signals(signals_export(signals=SIGNALS, user_ids=user_ids))
     if counts.size == 0:
-        return None
-    vector = model.update_user(user_id, items, counts)
-    ListenerVector.objects.update_or_create(
-        version=version, user_id=user_id, defaults={"factors": vector.astype("<f4").tobytes()}
-    )
-    return vector
+        return {}
+    solved, vectors = model.update_users(users, items, counts)
+    with transaction.atomic():
+        ListenerVector.objects.filter(version=version, user_id__in=solved.tolist()).delete()
+        ListenerVector.objects.bulk_create(
+            ListenerVector(version=version, user_id=int(u), factors=v.astype("<f4").tobytes())
+            for u, v in zip(solved, vectors, strict=True)
+        )
+    return dict(zip(solved.tolist(), vectors, strict=True))
 
 
 def cf_listener_refresh_if_changed(*, user_id: int) -> bool:
     """Refresh one listener's vector if they left signals since it was last solved.
 
-    Cheap when nothing changed (three indexed EXISTS queries), so pages can call it.
+    Cheap when nothing changed (a few indexed EXISTS queries), so pages can call it.
     """
     version = model_version_active(kind=ModelKind.CF)
     if version is None:
         return False
     solved = ListenerVector.objects.filter(version=version, user_id=user_id).first()
     since = solved.updated_at if solved else version.started_at
-    if user_id not in listeners_changed_since(since=since, user_id=user_id):
+    if not listener_changed_since(user_id=user_id, since=since):
         return False
     return cf_listener_refresh(user_id=user_id) is not None
 
@@ -237,9 +255,10 @@ def cf_listeners_refresh(*, progress: Progress | None = None) -> int:
     if version is None:
         return 0
     user_ids = listeners_changed_since(since=version.started_at)
-    for done, user_id in enumerate(user_ids, start=1):
-        cf_listener_refresh(user_id=user_id)
+    for start in range(0, len(user_ids), REFRESH_BATCH):
+        cf_listeners_solve(user_ids=user_ids[start : start + REFRESH_BATCH])
         if progress is not None:
+            done = min(start + REFRESH_BATCH, len(user_ids))
             progress(done / len(user_ids), f"Refreshed {done}/{len(user_ids)} listeners")
     return len(user_ids)
 
@@ -247,14 +266,15 @@ def cf_listeners_refresh(*, progress: Progress | None = None) -> int:
 def _vectors_apply(
     version: ModelVersion, model: CFModel, *, since: dt.datetime | None
 ) -> dt.datetime | None:
-    """Overlay listener vectors refreshed after `since`; returns the newest one applied."""
+    """Overlay listener vectors refreshed after `since` (appending listeners the model has
+    not seen); returns the newest time applied."""
     rows = ListenerVector.objects.filter(version=version)
     if since is not None:
         rows = rows.filter(updated_at__gt=since)
-    newest = since
-    for user_id, factors, updated_at in rows.values_list("user_id", "factors", "updated_at"):
-        row = int(model.users.index_of(user_id))
-        if row >= 0:
-            model.user_factors[row] = np.frombuffer(bytes(factors), dtype="<f4")
-        newest = max(newest, updated_at) if newest else updated_at
-    return newest
+    found = list(rows.values_list("user_id", "factors", "updated_at"))
+    if not found:
+        return since
+    user_ids = np.array([user_id for user_id, _, _ in found], dtype=np.int64)
+    vectors = np.stack([np.frombuffer(bytes(factors), dtype="<f4") for _, factors, _ in found])
+    model.set_user_vectors(user_ids, vectors)
+    return max(updated_at for _, _, updated_at in found)

@@ -69,7 +69,10 @@ _TRACK_METADATA = {
     "properties": {
         "artist_name": {"type": "string", "minLength": 1},
         "track_name": {"type": "string", "minLength": 1},
-        "release_name": {"type": "string", "minLength": 1},
+        "release_name": {
+            "type": ["string", "null"],
+            "description": "Optional; null or blank is the same as absent.",
+        },
         "additional_info": _ref("AdditionalInfo"),
     },
 }

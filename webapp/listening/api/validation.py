@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from webapp.catalog.services import TrackRef
 from webapp.listening.api.errors import ApiError
+from webapp.listening.limits import LISTEN_MINIMUM_TS
 from webapp.listening.services import ListenRecord
 
 LISTEN_TYPES = ("single", "import", "playing_now")
-#: listened_at before 2002-10-01 00:00:00 UTC is refused, as ListenBrainz does (LISTEN_MINIMUM_TS).
-LISTEN_MINIMUM_TS = 1033430400
 MAX_TAGS_PER_LISTEN = 50
 MAX_TAG_SIZE = 64
 #: duration (seconds) and duration_ms may not exceed 24 days, as ListenBrainz.
@@ -32,6 +31,7 @@ _CHECKED_INFO_KEYS = _SINGLE_MBID_KEYS | _DURATION_KEYS | {"tags", "artist_mbids
 _CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _UTC = dt.UTC
 _NULL_ESCAPE = b"\\u0000"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # may decode to a lone surrogate
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +63,14 @@ def submission_parse(body: bytes, *, now: int, limits: Limits) -> Submission:
         raise body_too_large(limits.max_body_bytes)
     try:
         data = json.loads(body, parse_constant=_reject_constant)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError; nesting
         raise _bad(f"Cannot parse JSON document: {exc}") from None
     return submission_validate(
-        data, now=now, limits=limits, body_size=len(body), may_hold_nulls=_NULL_ESCAPE in body
+        data,
+        now=now,
+        limits=limits,
+        body_size=len(body),
+        may_hold_nulls=_NULL_ESCAPE in body or _SURROGATE_ESCAPE.search(body) is not None,
     )
 
 
@@ -154,7 +158,7 @@ def _listen_validate(listen: object, *, newest_allowed: int, check_nulls: bool) 
 
 
 def listened_at_validate(listen: dict, *, newest_allowed: int) -> int:
-    """listened_at in int seconds: present, integral, not in the future, not before 2002-10."""
+    """listened_at in int seconds: present, integral, <= newest_allowed, not before 2002-10."""
     if "listened_at" not in listen:
         raise _bad("JSON document must contain the key listened_at at the top level.")
     value = listen["listened_at"]
@@ -165,7 +169,7 @@ def listened_at_validate(listen: dict, *, newest_allowed: int) -> int:
             value = int(value)
         except (ValueError, TypeError, OverflowError):
             raise _bad("JSON document must contain an int value for listened_at.") from None
-    if value >= newest_allowed:
+    if value > newest_allowed:
         raise _bad("Value for key listened_at is too high.")
     if value < LISTEN_MINIMUM_TS:
         raise _bad(
@@ -176,15 +180,16 @@ def listened_at_validate(listen: dict, *, newest_allowed: int) -> int:
 
 
 def _text(metadata: dict, key: str, *, required: bool) -> str:
-    if key not in metadata:
-        if required:
-            raise _bad(f"JSON document does not contain required field track_metadata.{key}.")
+    """A name, trimmed; an optional one that is null or blank counts as absent ("")."""
+    value = metadata.get(key)
+    if value is None and not required:
         return ""
-    value = metadata[key]
+    if key not in metadata:
+        raise _bad(f"JSON document does not contain required field track_metadata.{key}.")
     if not isinstance(value, str):
         raise _bad(f"track_metadata.{key} must be a single string.")
     value = value.strip()
-    if not value:
+    if not value and required:
         raise _bad(f"field track_metadata.{key} is empty.")
     return value
 
@@ -314,14 +319,28 @@ def _multiple_mbids(info: dict, key: str) -> list[str]:
     return values
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _nulls_reject(value: object) -> None:
-    """PostgreSQL cannot store U+0000; refuse it anywhere in the metadata, as ListenBrainz."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise _bad(f"{value} contains a unicode null")
-    elif isinstance(value, dict):
-        for item in value.values():
-            _nulls_reject(item)
-    elif isinstance(value, list):
-        for item in value:
-            _nulls_reject(item)
+    """PostgreSQL cannot store U+0000; refuse it anywhere in the metadata, as ListenBrainz.
+
+    Iterative, so a document nested just short of the parser's limit cannot overflow the stack.
+    """
+    pending = [value]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise _bad(f"{value} contains a unicode null")
+            if not _encodable(value):
+                raise _bad(f"{value!a} contains a lone UTF-16 surrogate, which is not text")
+        elif isinstance(value, dict):
+            pending.extend(reversed(value.values()))
+        elif isinstance(value, list):
+            pending.extend(reversed(value))
