@@ -181,3 +181,12 @@ def test_browse_pages_keep_the_query(client):
     page = response.context["tracks"]
     assert page.number == 2 and len(page) == 5
     assert 'href="?q=vitamin&amp;page=1"' in response.content.decode()
+
+
+def test_paging_through_an_artist_is_one_visit_not_one_per_page(listener_client, listener, tracks):
+    artist = Artist.objects.get(name="Björk")
+    url = reverse("artist_detail", args=[artist.pk])
+    listener_client.get(url)
+    listener_client.get(url, {"page": 2})
+    listener_client.get(url, {"page": 3})
+    assert ArtistVisit.objects.filter(user=listener, artist=artist).count() == 1

@@ -240,3 +240,18 @@ def test_a_missing_artifact_serves_no_model_instead_of_failing_pages(client):
     assert services.cf_model_active() == (None, None)
     response = client.get(groups[0][0].get_absolute_url())
     assert response.status_code == 200 and "Similar tracks" not in response.text
+
+
+def test_listeners_changed_since_lists_listeners_with_newer_signals_only():
+    from webapp.training.selectors import listeners_changed_since
+
+    users, groups = make_world()
+    old_timer = User.objects.create_user("old_timer")
+    Listen.objects.create(
+        user=old_timer, track=groups[0][0], listened_at=timezone.now(), source=ListenSource.API
+    )
+    Listen.objects.filter(user=old_timer).update(
+        inserted_at=timezone.now() - timezone.timedelta(days=60)
+    )
+    changed = listeners_changed_since(since=timezone.now() - timezone.timedelta(days=30))
+    assert changed == sorted(u.pk for group in users.values() for u in group)
