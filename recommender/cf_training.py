@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_limits
 from recommender.cf import CFModel, CFParams, make_model, train
 from recommender.evaluate.baselines import PopularityRecommender
 from recommender.evaluate.harness import evaluate
+from recommender.evaluate.splits import random_holdout
 from recommender.interactions import Interactions, from_counts
 
 EVAL_USERS = 1000
@@ -29,23 +30,23 @@ def eval_split(
     counts: sp.csr_matrix, *, n_users: int, fraction: float, min_items: int, seed: int
 ) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
     """Hold out `fraction` of the items of up to `n_users` sampled users (those with at least
-    `min_items` items). Returns (train counts, test counts, sampled rows)."""
-    counts = sp.csr_matrix(counts)
+    `min_items` items), with `random_holdout` on just their rows. Returns (train counts, test
+    counts, sampled rows)."""
+    counts = sp.csr_matrix(counts, dtype=np.float32)
     rng = np.random.default_rng(seed)
-    lengths = np.diff(counts.indptr)
-    eligible = np.flatnonzero(lengths >= min_items)
+    eligible = np.flatnonzero(np.diff(counts.indptr) >= min_items)
     rows = np.sort(rng.choice(eligible, size=min(n_users, eligible.size), replace=False))
-    in_sample = np.zeros(counts.shape[0], dtype=bool)
-    in_sample[rows] = True
-    entry_rows = np.repeat(np.arange(counts.shape[0]), lengths)
-    held = in_sample[entry_rows] & (rng.random(counts.nnz) < fraction)
-    test = counts.copy()
-    test.data = np.where(held, test.data, 0).astype(test.dtype)
-    test.eliminate_zeros()
-    train_counts = counts.copy()
-    train_counts.data = np.where(held, 0, train_counts.data).astype(train_counts.dtype)
-    train_counts.eliminate_zeros()
-    return train_counts, test, rows
+    if rows.size == 0:
+        return counts, sp.csr_matrix(counts.shape, dtype=counts.dtype), rows
+    _, sub_test = random_holdout(counts[rows], fraction=fraction, seed=seed, min_items=min_items)
+    place = sp.csr_matrix(
+        (np.ones(rows.size, dtype=counts.dtype), (rows, np.arange(rows.size))),
+        shape=(counts.shape[0], rows.size),
+    )
+    test = sp.csr_matrix(place @ sub_test)
+    train = sp.csr_matrix(counts - test)
+    train.eliminate_zeros()
+    return train, test, rows
 
 
 def train_and_evaluate(
