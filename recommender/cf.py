@@ -183,8 +183,58 @@ def _normalized(factors: np.ndarray) -> np.ndarray:
     return factors / np.where(norms == 0, 1.0, norms)
 
 
+class Ranker:
+    """Shared top-n ranking over `_scores(rows)`: CFModel and the baselines differ only there.
+
+    Subclasses have `users`, `items` (IdMap) and `user_items` (what each user played).
+    """
+
+    users: IdMap
+    items: IdMap
+    user_items: sp.csr_matrix
+
+    def _scores(self, rows: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _row(self, user_id: int) -> int:
+        row = int(self.users.index_of(user_id))
+        if row < 0:
+            raise UnknownIdError(f"user {user_id} is not in the {type(self).__name__}")
+        return row
+
+    def recommend(self, user_id: int, *, n: int = 30, exclude_played: bool = True) -> Recs:
+        """The n best (item id, score) for a user, best first. Unknown user → UnknownIdError."""
+        self._row(user_id)
+        ids, scores = self.recommend_batch([user_id], n=n, exclude_played=exclude_played)
+        keep = ids[0] >= 0
+        return list(zip(ids[0][keep].tolist(), scores[0][keep].tolist(), strict=True))
+
+    def recommend_batch(
+        self,
+        user_ids: np.ndarray,
+        n: int = 30,
+        *,
+        exclude_played: bool = True,
+        batch_size: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-n item ids and scores for many users at once: two (len(user_ids), n) arrays.
+
+        Rows are padded with id -1 / score -inf where fewer than n items are left (and are all
+        padding for unknown users, so one new listener does not fail a whole batch).
+        """
+        return rank_users(
+            self._scores,
+            self.users.index_of(user_ids),
+            user_items=self.user_items,
+            item_ids=self.items.ids,
+            n=n,
+            exclude_played=exclude_played,
+            batch_size=batch_size,
+        )
+
+
 @dataclass(eq=False)
-class CFModel:
+class CFModel(Ranker):
     """Trained ALS factors keyed by database ids, plus what each user played (for exclusion)."""
 
     user_factors: np.ndarray  # (n_users, factors) float32
@@ -211,35 +261,8 @@ class CFModel:
             raise UnknownIdError(f"item {item_id} is not in the CF model")
         return col
 
-    def recommend(self, user_id: int, *, n: int = 30, exclude_played: bool = True) -> Recs:
-        """The n best (item id, score) for a user, best first. Unknown user → UnknownIdError."""
-        self._row(user_id)
-        ids, scores = self.recommend_batch([user_id], n=n, exclude_played=exclude_played)
-        keep = ids[0] >= 0
-        return list(zip(ids[0][keep].tolist(), scores[0][keep].tolist(), strict=True))
-
-    def recommend_batch(
-        self,
-        user_ids: np.ndarray,
-        n: int = 30,
-        *,
-        exclude_played: bool = True,
-        batch_size: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-n item ids and scores for many users at once: two (len(user_ids), n) arrays.
-
-        Rows are padded with id -1 / score -inf where fewer than n items are left (and are all
-        padding for unknown users, so one new listener does not fail a whole batch).
-        """
-        return rank_users(
-            lambda rows: self.user_factors[rows] @ self.item_factors.T,
-            self.users.index_of(user_ids),
-            user_items=self.user_items,
-            item_ids=self.items.ids,
-            n=n,
-            exclude_played=exclude_played,
-            batch_size=batch_size,
-        )
+    def _scores(self, rows: np.ndarray) -> np.ndarray:
+        return self.user_factors[rows] @ self.item_factors.T
 
     def score(self, user_id: int, item_ids: np.ndarray) -> np.ndarray:
         """u·v for each item id (float32); NaN for items the model does not know."""

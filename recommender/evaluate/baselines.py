@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.cf import Recs, UnknownIdError, rank_users
+from recommender.cf import Ranker
 from recommender.interactions import IdMap, Interactions
 
 
-class _Baseline:
+class _Baseline(Ranker):
     """Scores every item for a batch of matrix rows; ranking and exclusion are shared."""
 
     def __init__(self, data: Interactions | sp.spmatrix) -> None:
@@ -25,35 +25,6 @@ class _Baseline:
             self.items = IdMap.identity(matrix.shape[1])
         self.user_items = sp.csr_matrix(matrix, dtype=np.float32)
         self.user_items.eliminate_zeros()
-
-    def _scores(self, rows: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def recommend_batch(
-        self,
-        user_ids: np.ndarray,
-        n: int = 30,
-        *,
-        exclude_played: bool = True,
-        batch_size: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-n (item ids, scores) per user, padded with -1 / -inf like `CFModel`."""
-        return rank_users(
-            self._scores,
-            self.users.index_of(user_ids),
-            user_items=self.user_items,
-            item_ids=self.items.ids,
-            n=n,
-            exclude_played=exclude_played,
-            batch_size=batch_size,
-        )
-
-    def recommend(self, user_id: int, *, n: int = 30, exclude_played: bool = True) -> Recs:
-        if int(self.users.index_of(user_id)) < 0:
-            raise UnknownIdError(f"user {user_id} is not in the {type(self).__name__}")
-        ids, scores = self.recommend_batch([user_id], n=n, exclude_played=exclude_played)
-        keep = ids[0] >= 0
-        return list(zip(ids[0][keep].tolist(), scores[0][keep].tolist(), strict=True))
 
 
 class PopularityRecommender(_Baseline):
