@@ -1,14 +1,18 @@
-"""Train a servable CF model and evaluate it in the same fit.
+"""Train a servable CF model and evaluate it in the same fit, on plays that predict next week.
 
-An `Interactions` in; a `CFModel` over *all* interactions plus its offline metrics out. A
-sample of users lends a slice of their items as a test set; the model is fit without them,
-scored on them, and then those users' vectors are re-solved from their full rows, so
-evaluation costs one batched least-squares solve instead of a second fit.
+An `Interactions` plus the listeners' plays with their first-play times in; a `CFModel` over
+*all* interactions plus its offline metrics out. The test set is temporal: for a sample of
+listeners, the tracks they first played after a cut-off (so only tracks new to them count).
+Only play cells are ever held out; saves and artist visits always train. The model is fit
+without the held-out cells, scored on them against popularity, and then the sampled listeners'
+vectors are re-solved from their full rows, so evaluation costs one batched least-squares solve
+instead of a second fit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,55 +21,80 @@ from threadpoolctl import threadpool_limits
 from recommender.cf import CFModel, CFParams, make_model, train
 from recommender.evaluate.baselines import PopularityRecommender
 from recommender.evaluate.harness import evaluate
-from recommender.evaluate.splits import random_holdout
 from recommender.interactions import Interactions, from_counts
 
 EVAL_USERS = 1000
-EVAL_FRACTION = 0.2
-EVAL_MIN_ITEMS = 5
+#: Plays first made in the latest 20 % of the timeline are "next week" for evaluation.
+EVAL_CUTOFF_QUANTILE = 0.8
+EVAL_MIN_TRAIN_ITEMS = 5
 EVAL_KS = (10, 30)
+#: The metric a version must beat popularity on to be activated.
+GATE_METRIC = "ndcg@10"
 
 
-def eval_split(
-    counts: sp.csr_matrix, *, n_users: int, fraction: float, min_items: int, seed: int
-) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-    """Hold out `fraction` of the items of up to `n_users` sampled users (those with at least
-    `min_items` items), with `random_holdout` on just their rows. Returns (train counts, test
-    counts, sampled rows)."""
-    counts = sp.csr_matrix(counts, dtype=np.float32)
+@dataclass(frozen=True, eq=False)
+class Plays:
+    """Parallel arrays: one row per (listener, track) with plays, and when it was first played."""
+
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+    first_played: np.ndarray  # unix seconds
+
+
+def temporal_test(
+    interactions: Interactions,
+    plays: Plays,
+    *,
+    n_users: int = EVAL_USERS,
+    quantile: float = EVAL_CUTOFF_QUANTILE,
+    min_train_items: int = EVAL_MIN_TRAIN_ITEMS,
+    seed: int = 0,
+) -> tuple[sp.csr_matrix, int]:
+    """The held-out cells (a 0/1 matrix in `interactions`' index space) and the cut-off.
+
+    A cell is held out when its track was first played at or after the cut-off (the
+    `quantile` of all first-play times) by one of up to `n_users` sampled listeners who keep
+    at least `min_train_items` items before it.
+    """
+    shape = interactions.shape
+    empty = sp.csr_matrix(shape, dtype=np.float32)
+    first = np.asarray(plays.first_played, dtype=np.int64)
+    if first.size == 0:
+        return empty, 0
+    cutoff = int(np.quantile(first, quantile))
+    rows = interactions.users.index_of(plays.user_ids)
+    cols = interactions.items.index_of(plays.item_ids)
+    late = (first >= cutoff) & (rows >= 0) & (cols >= 0)
+    n_users_total = shape[0]
+    late_per_user = np.bincount(rows[late], minlength=n_users_total)
+    kept_per_user = np.diff(interactions.counts.indptr) - late_per_user
+    eligible = np.flatnonzero((late_per_user > 0) & (kept_per_user >= min_train_items))
     rng = np.random.default_rng(seed)
-    eligible = np.flatnonzero(np.diff(counts.indptr) >= min_items)
-    rows = np.sort(rng.choice(eligible, size=min(n_users, eligible.size), replace=False))
-    if rows.size == 0:
-        return counts, sp.csr_matrix(counts.shape, dtype=counts.dtype), rows
-    _, sub_test = random_holdout(counts[rows], fraction=fraction, seed=seed, min_items=min_items)
-    place = sp.csr_matrix(
-        (np.ones(rows.size, dtype=counts.dtype), (rows, np.arange(rows.size))),
-        shape=(counts.shape[0], rows.size),
+    chosen = rng.choice(eligible, size=min(n_users, eligible.size), replace=False)
+    take = late & np.isin(rows, chosen)
+    test = sp.csr_matrix(
+        (np.ones(int(take.sum()), np.float32), (rows[take], cols[take])), shape=shape
     )
-    test = sp.csr_matrix(place @ sub_test)
-    train = sp.csr_matrix(counts - test)
-    train.eliminate_zeros()
-    return train, test, rows
+    test.sum_duplicates()
+    test.data[:] = 1.0
+    return test, cutoff
 
 
 def train_and_evaluate(
     interactions: Interactions,
     params: CFParams,
     *,
+    test: sp.csr_matrix | None = None,
     progress: Callable[[int, int], None] | None = None,
-    eval_users: int = EVAL_USERS,
-    seed: int = 0,
 ) -> tuple[CFModel, dict[str, float]]:
-    """Fit ALS on all interactions but a sampled test slice, evaluate, restore the sample."""
+    """Fit ALS on all interactions but the `test` cells, evaluate on them, restore the rows."""
     interactions = interactions.with_alpha(params.alpha, eps=params.eps)
-    train_counts, test, rows = eval_split(
-        interactions.counts,
-        n_users=eval_users,
-        fraction=EVAL_FRACTION,
-        min_items=EVAL_MIN_ITEMS,
-        seed=seed,
-    )
+    counts = interactions.counts
+    if test is None or test.nnz == 0:
+        model = train(interactions, params, progress=progress)
+        return model, {}
+    train_counts = sp.csr_matrix(counts - counts.multiply(test.astype(bool)))
+    train_counts.eliminate_zeros()
     fit_on = from_counts(
         train_counts,
         alpha=params.alpha,
@@ -74,15 +103,20 @@ def train_and_evaluate(
         items=interactions.items,
     )
     model = train(fit_on, params, progress=progress)
-    metrics: dict[str, float] = {}
-    if test.nnz:
-        metrics = evaluate(model, fit_on.matrix, test, ks=EVAL_KS)
-        baseline = evaluate(PopularityRecommender(fit_on), fit_on.matrix, test, ks=EVAL_KS)
-        metrics.update({f"popularity_{k}": v for k, v in baseline.items() if "@" in k})
-    _restore_rows(model, interactions, rows)
+    metrics = evaluate(model, fit_on.matrix, test, ks=EVAL_KS)
+    baseline = evaluate(PopularityRecommender(fit_on), fit_on.matrix, test, ks=EVAL_KS)
+    metrics.update({f"popularity_{k}": v for k, v in baseline.items() if "@" in k})
+    _restore_rows(model, interactions, np.flatnonzero(np.diff(test.indptr)))
     if not np.isfinite(model.user_factors).all() or not np.isfinite(model.item_factors).all():
         raise ValueError("ALS produced non-finite factors; check regularization and data")
     return model, metrics
+
+
+def beats_popularity(metrics: dict[str, float]) -> bool:
+    """Did the model beat popularity on its own evaluation? (True when nothing was held out.)"""
+    if GATE_METRIC not in metrics:
+        return True
+    return metrics[GATE_METRIC] >= metrics.get(f"popularity_{GATE_METRIC}", 0.0)
 
 
 def _restore_rows(model: CFModel, interactions: Interactions, rows: np.ndarray) -> None:

@@ -10,6 +10,16 @@ def _isolated_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_registry():
+    """Each test starts with no model loaded in this process (ids repeat across tests)."""
+    from webapp.training.registry import registry
+
+    registry.clear()
+    yield
+    registry.clear()
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     from django.core.cache import cache
 

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "webapp.catalog",
     "webapp.listening",
     "webapp.training",
+    "webapp.dashboard",
+    "webapp.demo",
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,5 @@ urlpatterns = [
     path("1/", include("webapp.listening.api_urls")),
     path("", include("webapp.catalog.urls")),
     path("", include("webapp.listening.urls")),
-    path("", include("webapp.training.urls")),
+    path("", include("webapp.dashboard.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -10,14 +10,27 @@ from webapp.listening.models import Listen, ListenSource
 User = get_user_model()
 
 
-def make_world(n_users_per_group: int = 20, n_tracks_per_group: int = 15):
-    """Two taste groups: group g's listeners play only group g's tracks (a planted structure)."""
+def make_world(
+    n_users_per_group: int = 20, n_tracks_per_group: int = 15, n_artists_per_group: int = 5
+):
+    """Two taste groups: group g's listeners play only group g's tracks (a planted structure).
+
+    Group g's tracks are spread round-robin over its `n_artists_per_group` artists.
+    """
     artists = Artist.objects.bulk_create(
-        [Artist(name=f"Group {g}", name_normalized=f"group {g}") for g in (0, 1)]
+        [
+            Artist(name=f"Group {g} artist {a}", name_normalized=f"group {g} artist {a}")
+            for g in (0, 1)
+            for a in range(n_artists_per_group)
+        ]
     )
     tracks = Track.objects.bulk_create(
         [
-            Track(artist=artists[g], title=f"T{g}-{i}", title_normalized=f"t{g} {i}")
+            Track(
+                artist=artists[g * n_artists_per_group + i % n_artists_per_group],
+                title=f"T{g}-{i}",
+                title_normalized=f"t{g} {i}",
+            )
             for g in (0, 1)
             for i in range(n_tracks_per_group)
         ]

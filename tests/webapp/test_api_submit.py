@@ -172,8 +172,8 @@ def test_a_database_failure_while_storing_rolls_back_tracks_and_listens(client, 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "listens_bulk_insert", fail)
-    monkeypatch.setattr(services, "listens_insert", fail)
+    monkeypatch.setattr(services, "_listens_values", fail)
+    monkeypatch.setattr(services, "_listens_copy", fail)
     before = stored()
     listens = [a_listen(TS + i, title=f"New {i}") for i in range(size)]
     response = submit(client, token, listens, "import")

@@ -370,9 +370,9 @@ def test_listens_insert_does_not_count_listens_another_connection_stores_meanwhi
     services.listens_insert(
         user_ids=[alice.pk], track_ids=[track_a], listened_at_unix=[T0], source="import"
     )
-    bulk_insert = services.listens_bulk_insert
+    values_insert = services._listens_values
 
-    def insert_while_another_listener_submits(listens, **kwargs):
+    def insert_while_another_listener_submits(*args):
         def submit() -> None:
             try:
                 Listen.objects.create(
@@ -384,9 +384,9 @@ def test_listens_insert_does_not_count_listens_another_connection_stores_meanwhi
         thread = threading.Thread(target=submit)
         thread.start()
         thread.join()
-        bulk_insert(listens, **kwargs)
+        return values_insert(*args)
 
-    monkeypatch.setattr(services, "listens_bulk_insert", insert_while_another_listener_submits)
+    monkeypatch.setattr(services, "_listens_values", insert_while_another_listener_submits)
 
     new = services.listens_insert(
         user_ids=[alice.pk] * 3,

@@ -1,4 +1,4 @@
-"""webapp.catalog.demo, seed_demo and demo_login: counts, determinism, idempotence."""
+"""webapp.demo.world, seed_demo and demo_login: counts, determinism, idempotence."""
 
 import io
 import re
@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from recommender.synthetic import generate_world
-from webapp.catalog.demo import MEAN_LISTENS_PER_LISTENER, MIN_DEMO_SAVES
+from webapp.demo.world import MEAN_LISTENS_PER_LISTENER, MIN_DEMO_SAVES
 from webapp.catalog.models import Artist, Track
 from webapp.listening.models import ArtistVisit, Listen, ListenSource, Profile, SavedTrack, Skip
 

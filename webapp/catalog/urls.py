@@ -1,4 +1,4 @@
-"""Catalog page URLs: /browse/, /artists/<pk>/, /tracks/<pk>/."""
+"""Catalog page URLs: /browse/."""
 
 from django.urls import path
 
@@ -6,6 +6,4 @@ from webapp.catalog import views
 
 urlpatterns = [
     path("browse/", views.browse, name="browse"),
-    path("artists/<int:pk>/", views.artist_detail, name="artist_detail"),
-    path("tracks/<int:pk>/", views.track_detail, name="track_detail"),
 ]

@@ -31,10 +31,13 @@ class Profile(models.Model):
 
 
 class ListenSource(models.TextChoices):
+    """Where a signal came from: a listen, save, skip or refusal keeps its source."""
+
     BROWSER = "browser", "Browser player"
     API = "api", "ListenBrainz API"
     IMPORT = "import", "Bulk import"
     SYNTHETIC = "synthetic", "Synthetic demo"
+    WEEKLY = "weekly", "Discover Weekly playlist"
 
 
 class Listen(models.Model):
@@ -80,6 +83,7 @@ class SavedTrack(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     track = models.ForeignKey(Track, on_delete=models.CASCADE)
     saved_at = models.DateTimeField()
+    source = models.CharField(max_length=16, choices=ListenSource.choices, blank=True)
 
     class Meta:
         constraints = [
@@ -100,12 +104,18 @@ class ArtistVisit(models.Model):
 
 
 class Skip(models.Model):
-    """A track the listener skipped early: a weak negative signal."""
+    """A track the listener started and skipped early.
+
+    What it is: the listener heard the start and moved on. It is not a confident dislike
+    (people skip what they love when it does not fit the moment), so CF gives it no weight;
+    but the listener has *had* the track, so it is never recommended to them again.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     track = models.ForeignKey(Track, on_delete=models.CASCADE)
     skipped_at = models.DateTimeField()
     ms_played = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=16, choices=ListenSource.choices, blank=True)
 
     class Meta:
         constraints = [
@@ -114,3 +124,68 @@ class Skip(models.Model):
             )
         ]
         indexes = [models.Index(fields=["user", "track"], name="skip_user_track")]
+
+
+class TrackRefusal(models.Model):
+    """ "Not for me" on a recommended track: it never returns, and its artist is damped."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE)
+    refused_at = models.DateTimeField()
+    source = models.CharField(max_length=16, choices=ListenSource.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "track"], name="refusal_unique_user_track")
+        ]
+
+
+class TrackSignal(models.Model):
+    """One row per (listener, track): every signal the listener left on the track.
+
+    Kept current by database triggers (migration 0005) in the same statement, and so the same
+    transaction, as the raw listens, saves, skips and refusals; `manage.py rebuild_signals`
+    rebuilds it from them. CF exports it instead of aggregating millions of listens, and the
+    "had" selector reads it: a track with a play, a save, a skip or a refusal is never
+    recommended to this listener.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE)
+    play_count = models.PositiveIntegerField(default=0)
+    first_played_at = models.DateTimeField(null=True, blank=True)
+    last_played_at = models.DateTimeField(null=True, blank=True)
+    saved_at = models.DateTimeField(null=True, blank=True, help_text="Null: not saved now.")
+    skip_count = models.PositiveIntegerField(default=0)
+    last_skipped_at = models.DateTimeField(null=True, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "track"], name="tracksignal_unique_user_track")
+        ]
+        indexes = [models.Index(fields=["track"], name="tracksignal_track")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} x {self.track_id}: {self.play_count} plays"
+
+
+class ArtistSignal(models.Model):
+    """One row per (listener, artist): artist-page visits, kept current like TrackSignal.
+
+    A visit is interest in the artist, not in any one track: CF spreads it thinly over the
+    artist's tracks, and it never hides any of them from the picks.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE)
+    visit_count = models.PositiveIntegerField(default=0)
+    first_visited_at = models.DateTimeField(null=True, blank=True)
+    last_visited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "artist"], name="artistsignal_unique_user_artist"
+            )
+        ]

@@ -1,18 +1,22 @@
-"""Listening reads: one listener's listens, saves, counts and token.
+"""Listening reads: one listener's listens, saves, counts and token; signal arrays for models.
 
-A user (and sometimes tracks) in, querysets, sets and numbers out. Nothing here writes.
+A user (and sometimes tracks) in, querysets, sets and numbers out; for the models, listener
+ids in and numpy arrays read from the signal tables out. Nothing here writes.
 """
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Max, Min, QuerySet
 
+from recommender.interactions import SIGNAL_WEIGHTS
 from webapp.catalog.models import Track
+from webapp.dbarrays import sql_arrays
 from webapp.listening.models import Listen, PlayingNow, Profile, SavedTrack
 
 
@@ -146,3 +150,79 @@ def listener_playing_now(*, user_id: int, now: dt.datetime) -> dict | None:
 
 def _utc(ts: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.UTC)
+
+
+# --- signal arrays for the models: one row per (listener, track), read set-based ---
+
+
+def _users_where(user_ids: Sequence[int] | None, column: str = "user_id") -> str:
+    # int() makes the inlined ids safe; PostgreSQL's COPY cannot bind parameters.
+    if user_ids is None:
+        return "TRUE" if connection.vendor == "postgresql" else "1"
+    return f"{column} IN ({', '.join(str(int(u)) for u in user_ids) or 'NULL'})"
+
+
+def signals_weighted(
+    *, user_ids: Sequence[int] | None = None, weights: Mapping[str, float] = SIGNAL_WEIGHTS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(listener ids, track ids, weighted counts) of the positive signals, for CF.
+
+    Plays and saves come from the signal table in one pass; an artist-page visit is spread
+    evenly over the artist's tracks (a visit to a 10-track artist is 0.1 visit per track).
+    Skips and refusals carry no weight: see recommender.interactions.SIGNAL_WEIGHTS.
+    Pairs may repeat (a visited artist's played track); build_matrix sums them.
+    """
+    play, save, visit = (float(weights[name]) for name in ("play", "save", "visit"))
+    tracks = sql_arrays(
+        f"""SELECT user_id, track_id,
+                   play_count * {play!r} + CASE WHEN saved_at IS NULL THEN 0 ELSE {save!r} END
+            FROM listening_tracksignal
+            WHERE (play_count > 0 OR saved_at IS NOT NULL) AND {_users_where(user_ids)}""",
+        ("i8", "i8", "f8"),
+    )
+    if not visit:
+        return tracks[0], tracks[1], tracks[2]
+    visits = sql_arrays(
+        f"""SELECT v.user_id, t.id, v.visit_count * {visit!r} / a.n_tracks
+            FROM listening_artistsignal v
+            JOIN catalog_track t ON t.artist_id = v.artist_id
+            JOIN (SELECT artist_id, COUNT(*) AS n_tracks FROM catalog_track
+                  WHERE artist_id IN (SELECT artist_id FROM listening_artistsignal
+                                      WHERE {_users_where(user_ids)})
+                  GROUP BY artist_id) a ON a.artist_id = v.artist_id
+            WHERE {_users_where(user_ids, "v.user_id")}""",
+        ("i8", "i8", "f8"),
+    )
+    return tuple(np.concatenate(pair) for pair in zip(tracks, visits, strict=True))
+
+
+def listeners_had(*, user_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(listener ids, track ids) of every track each listener has *had*: never recommend these.
+
+    Had = played, saved, skipped or refused ("not for me"). An artist-page visit is not a
+    had: it is interest in the artist, and the artist's unplayed tracks stay recommendable.
+    """
+    users, tracks = sql_arrays(
+        f"""SELECT user_id, track_id FROM listening_tracksignal
+            WHERE (play_count > 0 OR saved_at IS NOT NULL OR skip_count > 0
+                   OR refused_at IS NOT NULL) AND {_users_where(user_ids)}""",
+        ("i8", "i8"),
+    )
+    return users, tracks
+
+
+def plays_first_last(
+    *, user_ids: Sequence[int] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(listener ids, track ids, play counts, first play, last play as unix seconds)."""
+    if connection.vendor == "postgresql":
+        first, last = "EXTRACT(EPOCH FROM first_played_at)", "EXTRACT(EPOCH FROM last_played_at)"
+    else:
+        first = "CAST(strftime('%s', first_played_at) AS INTEGER)"
+        last = "CAST(strftime('%s', last_played_at) AS INTEGER)"
+    users, tracks, counts, firsts, lasts = sql_arrays(
+        f"""SELECT user_id, track_id, play_count, {first}, {last} FROM listening_tracksignal
+            WHERE play_count > 0 AND {_users_where(user_ids)}""",
+        ("i8", "i8", "f8", "i8", "i8"),
+    )
+    return users, tracks, counts, firsts, lasts

@@ -1,11 +1,14 @@
-"""Listening writes: listeners and tokens, listens (batched), playing-now, saves, visits, skips.
+"""Listening writes: listeners and tokens, listens (batched), playing-now, saves, visits, skips,
+refusals.
 
 Listens are stored set-based: one bulk insert per batch that ignores rows already stored, so a
-re-submitted or re-imported listen is stored once.
+re-submitted or re-imported listen is stored once. Every write updates the signal tables in
+its own statement (database triggers) and, once committed, tells `signals_changed` whose
+signals moved.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -22,13 +25,14 @@ from webapp.listening.models import (
     Profile,
     SavedTrack,
     Skip,
+    TrackRefusal,
     new_api_token,
 )
+from webapp.listening.signals import signals_changed_on_commit
 
 User = get_user_model()
-INSERT_BATCH_SIZE = 5000
-#: From this many listens, COPY (listens_insert) beats one INSERT built by bulk_create, whose
-#: per-object preparation costs ~25 us a listen; below it COPY's extra statements cost more.
+#: From this many listens, COPY beats a parameterized INSERT on PostgreSQL; below it COPY's
+#: extra statements cost more.
 COPY_MIN_ROWS = 32
 PLAYING_NOW_DEFAULT_SECONDS = 8 * 60
 
@@ -67,12 +71,11 @@ def listens_store(
     user_id: int,
     records: Sequence[ListenRecord],
     source: str,
-    batch_size: int = INSERT_BATCH_SIZE,
 ) -> int:
     """Resolve tracks and store listens in one transaction; returns how many were submitted.
 
     Listens already stored (same listener, track and listened_at) are skipped, so this is
-    idempotent.
+    idempotent. Listens are whole seconds, as ListenBrainz stores them.
     """
     if not records:
         return 0
@@ -83,42 +86,18 @@ def listens_store(
     distinct = sorted(dict.fromkeys(refs), key=_creation_order)
     with transaction.atomic():
         ids = dict(zip(distinct, tracks_resolve(refs=distinct), strict=True))
-        track_ids = [ids[ref] for ref in refs]
-        if (
-            connection.vendor == "postgresql"
-            and len(records) >= COPY_MIN_ROWS
-            and not any(record.listened_at.microsecond for record in records)  # COPY: seconds
-        ):
-            listens_insert(
-                user_ids=[user_id] * len(records),
-                track_ids=track_ids,
-                listened_at_unix=[int(record.listened_at.timestamp()) for record in records],
-                ms_played=[record.ms_played for record in records],
-                source=source,
-            )
-            return len(records)
-        listens_bulk_insert(
-            (
-                Listen(
-                    user_id=user_id,
-                    track_id=track_id,
-                    listened_at=record.listened_at,
-                    ms_played=record.ms_played,
-                    source=source,
-                )
-                for record, track_id in zip(records, track_ids, strict=True)
-            ),
-            batch_size=batch_size,
+        listens_insert(
+            user_ids=[user_id] * len(records),
+            track_ids=[ids[ref] for ref in refs],
+            listened_at_unix=[int(record.listened_at.timestamp()) for record in records],
+            ms_played=[record.ms_played for record in records],
+            source=source,
         )
     return len(records)
 
 
 def _creation_order(ref: TrackRef) -> tuple[str, str]:
     return ref.artist_name.casefold(), ref.track_name.casefold()
-
-
-def listens_bulk_insert(listens: Iterable[Listen], *, batch_size: int = INSERT_BATCH_SIZE) -> None:
-    Listen.objects.bulk_create(listens, batch_size=batch_size, ignore_conflicts=True)
 
 
 def playing_now_set(*, user_id: int, track: TrackRef) -> None:
@@ -135,33 +114,77 @@ def playing_now_set(*, user_id: int, track: TrackRef) -> None:
     )
 
 
-def track_play_record(*, user: User, track: Track, ms_played: int | None = None) -> Listen:
-    """A play in the browser player: a listen now, with source=browser."""
-    listen, _ = Listen.objects.get_or_create(
-        user=user,
-        track=track,
-        listened_at=timezone.now().replace(microsecond=0),
-        defaults={"source": ListenSource.BROWSER, "ms_played": ms_played},
-    )
+def track_play_record(
+    *,
+    user: User,
+    track: Track,
+    ms_played: int | None = None,
+    source: str = ListenSource.BROWSER,
+) -> Listen:
+    """A play in the browser player (or a weekly playlist's): a listen now."""
+    with transaction.atomic():
+        listen, _ = Listen.objects.get_or_create(
+            user=user,
+            track=track,
+            listened_at=timezone.now().replace(microsecond=0),
+            defaults={"source": source, "ms_played": ms_played},
+        )
+        signals_changed_on_commit([user.pk])
     return listen
 
 
-def track_save(*, user: User, track: Track) -> None:
-    SavedTrack.objects.get_or_create(user=user, track=track, defaults={"saved_at": timezone.now()})
+def track_save(*, user: User, track: Track, source: str = ListenSource.BROWSER) -> None:
+    with transaction.atomic():
+        SavedTrack.objects.get_or_create(
+            user=user, track=track, defaults={"saved_at": timezone.now(), "source": source}
+        )
+        signals_changed_on_commit([user.pk])
 
 
 def track_unsave(*, user: User, track: Track) -> None:
-    SavedTrack.objects.filter(user=user, track=track).delete()
+    with transaction.atomic():
+        SavedTrack.objects.filter(user=user, track=track).delete()
+        signals_changed_on_commit([user.pk])
 
 
-def track_skip_record(*, user: User, track: Track, ms_played: int | None = None) -> Skip:
-    return Skip.objects.create(
-        user=user, track=track, skipped_at=timezone.now(), ms_played=ms_played
-    )
+def track_skip_record(
+    *,
+    user: User,
+    track: Track,
+    ms_played: int | None = None,
+    source: str = ListenSource.BROWSER,
+) -> Skip:
+    """The listener skipped the track early: they have had it (it is never recommended
+    again), but CF reads no dislike into it."""
+    with transaction.atomic():
+        skip = Skip.objects.create(
+            user=user, track=track, skipped_at=timezone.now(), ms_played=ms_played, source=source
+        )
+        signals_changed_on_commit([user.pk])
+    return skip
+
+
+def track_refuse(*, user: User, track: Track, source: str = ListenSource.WEEKLY) -> None:
+    """ "Not for me": the track is never recommended to this listener again."""
+    with transaction.atomic():
+        TrackRefusal.objects.get_or_create(
+            user=user, track=track, defaults={"refused_at": timezone.now(), "source": source}
+        )
+        signals_changed_on_commit([user.pk])
+
+
+def track_unrefuse(*, user: User, track: Track) -> None:
+    with transaction.atomic():
+        TrackRefusal.objects.filter(user=user, track=track).delete()
+        signals_changed_on_commit([user.pk])
 
 
 def artist_visit_record(*, user: User, artist: Artist) -> ArtistVisit:
-    return ArtistVisit.objects.create(user=user, artist=artist, visited_at=timezone.now())
+    """A visit to the artist's page: interest in the artist, never a play of its tracks."""
+    with transaction.atomic():
+        visit = ArtistVisit.objects.create(user=user, artist=artist, visited_at=timezone.now())
+        signals_changed_on_commit([user.pk])
+    return visit
 
 
 def listens_insert(
@@ -174,36 +197,44 @@ def listens_insert(
 ) -> int:
     """Insert listens whose tracks are already resolved; returns how many were new.
 
-    Rows already stored (same listener, track and listened_at) are skipped. On PostgreSQL the
-    rows are COPYed into a temporary table and moved with INSERT ... ON CONFLICT DO NOTHING;
-    elsewhere they go through bulk_create. Call it inside a transaction for atomic batches.
+    The one path every listen takes into the database (API, imports, the demo). Rows already
+    stored (same listener, track and listened_at) are skipped. On PostgreSQL a batch of
+    COPY_MIN_ROWS or more is COPYed into a temporary table and moved with INSERT ... ON
+    CONFLICT DO NOTHING; smaller ones and SQLite go through bulk_create. Either way the
+    signal table is updated by its trigger in the same statement, and listeners' CF vectors
+    are re-solved after commit. Call it inside a transaction for atomic batches.
     """
     if not track_ids:
         return 0
     ms = ms_played if ms_played is not None else [None] * len(track_ids)
-    if connection.vendor == "postgresql":
+    signals_changed_on_commit(user_ids)
+    if connection.vendor == "postgresql" and len(track_ids) >= COPY_MIN_ROWS:
         return _listens_copy(user_ids, track_ids, listened_at_unix, ms, source)
-    # Otherwise SQLite, the only other backend this project runs on. Its total_changes() counts
-    # this connection's writes only, so listens another connection stores meanwhile are not
-    # taken for new ones here, as counting the table before and after would.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT total_changes()")
-        (before,) = cursor.fetchone()
-        listens_bulk_insert(
-            Listen(
-                user_id=user_id,
-                track_id=track_id,
-                listened_at=dt.datetime.fromtimestamp(when, tz=dt.UTC),
-                ms_played=played,
-                source=source,
-            )
-            for user_id, track_id, when, played in zip(
-                user_ids, track_ids, listened_at_unix, ms, strict=True
-            )
+    return _listens_values(user_ids, track_ids, listened_at_unix, ms, source)
+
+
+def _listens_values(user_ids, track_ids, listened_at_unix, ms_played, source: str) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING, one parameter row per listen; returns rows inserted.
+
+    The cursor's row count is what the statement itself inserted (SQLite leaves out rows its
+    triggers wrote), so listens another connection stores meanwhile are not counted here.
+    """
+    table = connection.ops.quote_name(Listen._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    now = adapt(timezone.now())
+    rows = [
+        (user_id, track_id, adapt(dt.datetime.fromtimestamp(when, tz=dt.UTC)), played, source, now)
+        for user_id, track_id, when, played in zip(
+            user_ids, track_ids, listened_at_unix, ms_played, strict=True
         )
-        cursor.execute("SELECT total_changes()")
-        (after,) = cursor.fetchone()
-    return after - before
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (user_id, track_id, listened_at, ms_played, source, inserted_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            rows,
+        )
+        return max(cursor.rowcount, 0)
 
 
 def _listens_copy(user_ids, track_ids, listened_at_unix, ms_played, source: str) -> int:

@@ -93,7 +93,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly one version.", messages.ERROR)
             return
         try:
-            version = services.cf_version_activate(version=queryset.get())
+            version = services.version_activate(version=queryset.get())
         except services.TrainingError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return

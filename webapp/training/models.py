@@ -34,6 +34,9 @@ class ModelVersion(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     artifact_path = models.CharField(max_length=500, blank=True)
     error = models.TextField(blank=True)
+    vector_seq = models.BigIntegerField(
+        default=0, help_text="Sequence number of the last listener-vector batch written."
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
@@ -58,7 +61,9 @@ class ListenerVector(models.Model):
     """A listener's CF vector re-solved after `version` was trained, from their newer signals.
 
     implicit's per-user recalculation against the version's fixed track vectors: the dashboard
-    and playlists reflect this week's listening without a full retrain.
+    and playlists reflect this week's listening without a full retrain. `seq` comes from the
+    version's `vector_seq`, taken under a row lock in the writing transaction, so batches
+    commit in `seq` order and every process applies them by that key (never by a clock).
     """
 
     version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="vectors")
@@ -66,12 +71,11 @@ class ListenerVector(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cf_vectors"
     )
     factors = models.BinaryField(help_text="float32 little-endian")
+    seq = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["version", "user"], name="listenervector_unique")
         ]
-        indexes = [
-            models.Index(fields=["version", "updated_at"], name="listenervector_version_time")
-        ]
+        indexes = [models.Index(fields=["version", "seq"], name="listenervector_version_seq")]

@@ -1,8 +1,8 @@
-"""Training writes: run a CF retrain into a new ModelVersion, activate versions, refresh listeners.
+"""Training writes: CF retrains into new ModelVersions, activation, listener re-solves.
 
 A run is a row from its first second (status, progress) and becomes active only after it
-trained, evaluated and wrote its artifact; any failure marks the row failed and leaves the
-previous active version serving.
+trained, evaluated, beat popularity on its own temporal evaluation and wrote its artifact; any
+failure marks the row failed and leaves the previous active version serving.
 """
 
 import datetime as dt
@@ -19,19 +19,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommender.cf import CFModel, CFParams
-from recommender.cf_training import train_and_evaluate
-from recommender.interactions import SIGNAL_WEIGHTS, Interactions, aggregate_signals, build_matrix
+from recommender.cf_serving import CFServing
+from recommender.cf_training import Plays, beats_popularity, temporal_test, train_and_evaluate
+from recommender.interactions import Interactions, build_matrix
+from webapp.listening.selectors import plays_first_last, signals_weighted
 from webapp.training.models import ListenerVector, ModelKind, ModelVersion, RunStatus
-from webapp.training.selectors import (
-    listener_changed_since,
-    listeners_changed_since,
-    model_version_active,
-    signals_export,
-)
+from webapp.training.registry import Snapshot, registry
+from webapp.training.selectors import listeners_changed_since, model_version_active
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
-SIGNALS = tuple(name for name, weight in SIGNAL_WEIGHTS.items() if weight)
 STALE_RUN_AFTER = dt.timedelta(hours=6)
 REFRESH_BATCH = 5000
 
@@ -50,8 +47,8 @@ def cf_params_default() -> CFParams:
 
 
 def interactions_export(*, params: CFParams) -> Interactions:
-    """All listening signals, aggregated in SQL, as a confidence matrix."""
-    users, items, counts = aggregate_signals(signals_export(signals=SIGNALS))
+    """Every listener's positive signals, read from the signal tables, as a confidence matrix."""
+    users, items, counts = signals_weighted()
     return build_matrix(users, items, counts, alpha=params.alpha, eps=params.eps)
 
 
@@ -68,10 +65,40 @@ def interactions_fingerprint(interactions: Interactions, params: CFParams) -> st
     return digest.hexdigest()
 
 
-def _runs_stale_mark_failed() -> None:
+def runs_stale_mark_failed() -> None:
     ModelVersion.objects.filter(
         status=RunStatus.RUNNING, started_at__lt=timezone.now() - STALE_RUN_AFTER
     ).update(status=RunStatus.FAILED, error="Interrupted: the run never finished.")
+
+
+class VersionRun:
+    """One training run's row: progress while it runs, its outcome when it ends."""
+
+    def __init__(self, *, kind: str, params: dict, task_id: str, progress: Progress | None):
+        runs_stale_mark_failed()
+        self.version = ModelVersion.objects.create(kind=kind, params=params, task_id=task_id[:64])
+        self.started = time.monotonic()
+        self._progress = progress
+
+    def report(self, fraction: float, message: str) -> None:
+        ModelVersion.objects.filter(pk=self.version.pk).update(
+            progress=fraction, progress_message=message[:200]
+        )
+        if self._progress is not None:
+            self._progress(fraction, message)
+
+    def finish(self, *, status: str, message: str) -> ModelVersion:
+        version = self.version
+        version.status = status
+        version.progress_message = message[:200]
+        version.finished_at = timezone.now()
+        version.duration_s = round(time.monotonic() - self.started, 3)
+        version.save()
+        return version
+
+    def fail(self, exc: BaseException) -> None:
+        self.version.error = str(exc) or type(exc).__name__
+        self.finish(status=RunStatus.FAILED, message="Failed")
 
 
 def cf_retrain(
@@ -81,30 +108,20 @@ def cf_retrain(
     task_id: str = "",
     progress: Progress | None = None,
 ) -> ModelVersion:
-    """Export, train, evaluate, save and activate a CF model version.
+    """Export, train, evaluate, save and (if it beats popularity) activate a CF version.
 
-    Data and params identical to the active version's → the run is recorded as skipped and the
-    active version stays (retraining unchanged data is a no-op). Raises TrainingError on
-    failure, after recording it on the version row.
+    Data and params identical to the active version's -> the run is recorded as skipped and the
+    active version stays (retraining unchanged data is a no-op). A version that scores worse
+    than popularity on its own temporal evaluation is recorded but not activated; curators
+    can still activate it in admin. Raises TrainingError on failure, after recording it.
     """
     params = params or cf_params_default()
-    _runs_stale_mark_failed()
-    version = ModelVersion.objects.create(
-        kind=ModelKind.CF, params=asdict(params), task_id=task_id[:64]
-    )
-    started = time.monotonic()
-
-    def report(fraction: float, message: str) -> None:
-        ModelVersion.objects.filter(pk=version.pk).update(
-            progress=fraction, progress_message=message[:200]
-        )
-        if progress is not None:
-            progress(fraction, message)
-
+    run = VersionRun(kind=ModelKind.CF, params=asdict(params), task_id=task_id, progress=progress)
+    version = run.version
     try:
-        report(0.0, "Exporting listening signals")
+        run.report(0.0, "Exporting listening signals")
         interactions = interactions_export(params=params)
-        seconds = {"seconds_export": time.monotonic() - started}
+        seconds = {"seconds_export": time.monotonic() - run.started}
         n_users, n_items = interactions.shape
         version.data_counts = {
             "users": n_users,
@@ -118,34 +135,45 @@ def cf_retrain(
         version.data_fingerprint = interactions_fingerprint(interactions, params)
         active = model_version_active(kind=ModelKind.CF)
         if not force and active and active.data_fingerprint == version.data_fingerprint:
-            return _finish(
-                version,
-                started,
+            return run.finish(
                 status=RunStatus.SKIPPED,
                 message=f"Data and params unchanged since version #{active.pk}; it stays active.",
             )
-        report(0.05, f"Training ALS on {n_users} listeners x {n_items} tracks")
+        stage = time.monotonic()
+        users, items, _, first, _ = plays_first_last()
+        test, cutoff = temporal_test(interactions, Plays(users, items, first))
+        seconds["seconds_split"] = time.monotonic() - stage
+        run.report(0.05, f"Training ALS on {n_users} listeners x {n_items} tracks")
         stage = time.monotonic()
         model, metrics = train_and_evaluate(
             interactions,
             params,
-            progress=lambda done, total: report(
+            test=test,
+            progress=lambda done, total: run.report(
                 0.05 + 0.85 * done / total, f"ALS iteration {done}/{total}"
             ),
         )
         seconds["seconds_train_evaluate"] = time.monotonic() - stage
-        report(0.92, "Saving artifact")
+        run.report(0.92, "Saving artifact")
         stage = time.monotonic()
         version.artifact_path = str(model.save(_artifact_path(version)))
         seconds["seconds_save"] = time.monotonic() - stage
         version.metrics = {**metrics, **{k: round(v, 3) for k, v in seconds.items()}}
-        _finish(version, started, status=RunStatus.SUCCEEDED, message="Trained and evaluated")
-        cf_version_activate(version=version)
-        report(1.0, "Active")
+        if metrics:
+            version.metrics["evaluation"] = "temporal"
+            version.metrics["cutoff"] = cutoff
+        if not beats_popularity(metrics):
+            return run.finish(
+                status=RunStatus.SUCCEEDED,
+                message="Not activated: it scores below popularity on its own evaluation "
+                f"(NDCG@10 {metrics['ndcg@10']:.4f} < {metrics['popularity_ndcg@10']:.4f}).",
+            )
+        run.finish(status=RunStatus.SUCCEEDED, message="Trained and evaluated")
+        version_activate(version=version)
+        run.report(1.0, "Active")
         return version
     except Exception as exc:
-        version.error = str(exc) or type(exc).__name__
-        _finish(version, started, status=RunStatus.FAILED, message="Failed")
+        run.fail(exc)
         log.exception("CF retrain #%s failed", version.pk)
         if isinstance(exc, TrainingError):
             raise
@@ -156,17 +184,8 @@ def _artifact_path(version: ModelVersion) -> Path:
     return Path(settings.MODEL_DIR) / "cf" / f"cf-{version.pk:06d}.npz"
 
 
-def _finish(version: ModelVersion, started: float, *, status: str, message: str) -> ModelVersion:
-    version.status = status
-    version.progress_message = message
-    version.finished_at = timezone.now()
-    version.duration_s = round(time.monotonic() - started, 3)
-    version.save()
-    return version
-
-
-def cf_version_activate(*, version: ModelVersion) -> ModelVersion:
-    """Make a succeeded version with a readable artifact the one that serves."""
+def version_activate(*, version: ModelVersion) -> ModelVersion:
+    """Make a succeeded version with a readable artifact the one that serves its kind."""
     if version.status != RunStatus.SUCCEEDED:
         raise TrainingError(
             f"Version #{version.pk} is {version.status}; only succeeded runs serve."
@@ -181,76 +200,95 @@ def cf_version_activate(*, version: ModelVersion) -> ModelVersion:
     return version
 
 
-_loaded: dict[tuple[int, str], tuple[CFModel, dt.datetime | None]] = {}
+#: The name other apps used before activation became generic.
+cf_version_activate = version_activate
 
 
-def cf_model_active() -> tuple[ModelVersion, CFModel] | tuple[None, None]:
-    """The serving CF version and its model: loaded once per process and version, with the
-    listener vectors refreshed since (by any process) applied on each call."""
-    version = model_version_active(kind=ModelKind.CF)
-    if version is None:
-        return None, None
-    key = (version.pk, version.artifact_path)
-    model, applied_until = _loaded.get(key, (None, None))
-    if model is None:
-        try:
-            model = CFModel.load(version.artifact_path)
-        except (OSError, ValueError) as exc:  # pages serve "no model" rather than a 500
-            log.error("CF version #%s cannot be loaded from %s: %s", version.pk, key[1], exc)
-            return None, None
-        _loaded.clear()
-    _loaded[key] = (model, _vectors_apply(version, model, since=applied_until))
-    return version, model
+# --- serving: how the registry loads CF and applies re-solved listener vectors -----------
 
 
-def cf_listener_refresh(*, user_id: int) -> np.ndarray | None:
-    """Re-solve one listener's vector from all their current signals, without a retrain.
+def cf_serving_load(path: str) -> CFServing:
+    return CFServing.from_model(CFModel.load(path))
 
-    Returns the vector, or None when no CF model is active or the listener has no signals.
-    """
-    return cf_listeners_solve(user_ids=[user_id]).get(user_id)
+
+def cf_serving_refresh(snapshot: Snapshot, seq: int) -> CFServing:
+    """The snapshot's model with the listener vectors of batches (applied_seq, seq] applied."""
+    rows = list(
+        ListenerVector.objects.filter(
+            version_id=snapshot.version_id, seq__gt=snapshot.applied_seq, seq__lte=seq
+        )
+        .order_by("seq")
+        .values_list("user_id", "factors")
+    )
+    if not rows:
+        return snapshot.model
+    user_ids = np.array([user_id for user_id, _ in rows], dtype=np.int64)
+    vectors = np.stack([np.frombuffer(bytes(factors), dtype="<f4") for _, factors in rows])
+    return snapshot.model.with_vectors(user_ids, vectors)
+
+
+def cf_serving() -> CFServing | None:
+    """The CF model this process serves now, or None (no active version, unreadable file)."""
+    snapshot = registry.snapshot(ModelKind.CF)
+    return snapshot.model if snapshot is not None else None
+
+
+# --- listener re-solves -------------------------------------------------------------------
 
 
 def cf_listeners_solve(*, user_ids: list[int]) -> dict[int, np.ndarray]:
     """Re-solve these listeners' vectors in one batch against the active version's tracks.
 
-    implicit's per-user recalculation with the item factors fixed: one signal export for the
-    batch, one least-squares solve, one bulk write of ListenerVector rows (which every other
-    process applies to its loaded model). Listeners without signals are left out.
+    implicit's per-user recalculation with the item factors fixed: one signal read for the
+    batch, one least-squares solve, one bulk upsert of ListenerVector rows stamped with the
+    version's next sequence number (which every process then applies). Listeners without
+    signals are left out.
     """
-    version, model = cf_model_active()
-    if version is None or not user_ids:
+    snapshot = registry.snapshot(ModelKind.CF)
+    if snapshot is None or not user_ids:
         return {}
-    users, items, counts = aggregate_signals(signals_export(signals=SIGNALS, user_ids=user_ids))
+    users, items, counts = signals_weighted(user_ids=user_ids)
     if counts.size == 0:
         return {}
-    solved, vectors = model.update_users(users, items, counts)
-    with transaction.atomic():
-        ListenerVector.objects.filter(version=version, user_id__in=solved.tolist()).delete()
-        ListenerVector.objects.bulk_create(
-            ListenerVector(version=version, user_id=int(u), factors=v.astype("<f4").tobytes())
-            for u, v in zip(solved, vectors, strict=True)
-        )
+    solved, vectors = snapshot.model.solve(users, items, counts)
+    _vectors_write(snapshot.version_id, solved, vectors)
     return dict(zip(solved.tolist(), vectors, strict=True))
 
 
-def cf_listener_refresh_if_changed(*, user_id: int) -> bool:
-    """Refresh one listener's vector if they left signals since it was last solved.
+def _vectors_write(version_id: int, user_ids: np.ndarray, vectors: np.ndarray) -> int:
+    """Upsert the vectors under the version row's lock; returns the batch's sequence number.
 
-    Cheap when nothing changed (a few indexed EXISTS queries), so pages can call it.
+    Writers serialize on that lock and take the next number inside it, so batches commit in
+    sequence order and a reader that applies rows by sequence never skips one.
     """
-    version = model_version_active(kind=ModelKind.CF)
-    if version is None:
-        return False
-    solved = ListenerVector.objects.filter(version=version, user_id=user_id).first()
-    since = solved.updated_at if solved else version.started_at
-    if not listener_changed_since(user_id=user_id, since=since):
-        return False
-    return cf_listener_refresh(user_id=user_id) is not None
+    with transaction.atomic():
+        locked = ModelVersion.objects.select_for_update().filter(pk=version_id)
+        seq = locked.values_list("vector_seq", flat=True).first()
+        if seq is None:  # the version was deleted meanwhile
+            return 0
+        seq += 1
+        locked.update(vector_seq=seq)
+        now = timezone.now()
+        ListenerVector.objects.bulk_create(
+            [
+                ListenerVector(
+                    version_id=version_id,
+                    user_id=int(user_id),
+                    factors=vector.astype("<f4").tobytes(),
+                    seq=seq,
+                    updated_at=now,
+                )
+                for user_id, vector in zip(user_ids, vectors, strict=True)
+            ],
+            update_conflicts=True,
+            unique_fields=["version", "user"],
+            update_fields=["factors", "seq", "updated_at"],
+        )
+    return seq
 
 
 def cf_listeners_refresh(*, progress: Progress | None = None) -> int:
-    """Refresh every listener whose signals changed since the active version was trained."""
+    """Re-solve every listener whose signals changed since the active version was trained."""
     version = model_version_active(kind=ModelKind.CF)
     if version is None:
         return 0
@@ -261,20 +299,3 @@ def cf_listeners_refresh(*, progress: Progress | None = None) -> int:
             done = min(start + REFRESH_BATCH, len(user_ids))
             progress(done / len(user_ids), f"Refreshed {done}/{len(user_ids)} listeners")
     return len(user_ids)
-
-
-def _vectors_apply(
-    version: ModelVersion, model: CFModel, *, since: dt.datetime | None
-) -> dt.datetime | None:
-    """Overlay listener vectors refreshed after `since` (appending listeners the model has
-    not seen); returns the newest time applied."""
-    rows = ListenerVector.objects.filter(version=version)
-    if since is not None:
-        rows = rows.filter(updated_at__gt=since)
-    found = list(rows.values_list("user_id", "factors", "updated_at"))
-    if not found:
-        return since
-    user_ids = np.array([user_id for user_id, _, _ in found], dtype=np.int64)
-    vectors = np.stack([np.frombuffer(bytes(factors), dtype="<f4") for _, factors, _ in found])
-    model.set_user_vectors(user_ids, vectors)
-    return max(updated_at for _, _, updated_at in found)

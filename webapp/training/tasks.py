@@ -1,8 +1,16 @@
 """Celery tasks for training: thin wrappers over services that report progress."""
 
 from celery import shared_task
+from django.core.cache import cache
 
 from webapp.training import services
+
+#: A listener's re-solve waits this long in a real worker, so a burst of listens is one solve.
+REFRESH_DELAY_SECONDS = 5
+
+
+def refresh_key(user_id: int) -> str:
+    return f"cf-refresh-queued:{user_id}"
 
 
 @shared_task(bind=True, name="training.retrain_cf")
@@ -15,6 +23,24 @@ def retrain_cf(self, force: bool = False) -> dict:
     return {"version_id": version.pk, "status": version.status, "active": version.is_active}
 
 
+@shared_task(name="training.refresh_listener_cf")
+def refresh_listener_cf(user_id: int) -> dict:
+    """Re-solve one listener's CF vector from their current signals (after new listening)."""
+    cache.delete(refresh_key(user_id))  # signals from now on queue a new solve
+    solved = services.cf_listeners_solve(user_ids=[user_id])
+    return {"user_id": user_id, "solved": user_id in solved}
+
+
 @shared_task(name="training.refresh_listeners_cf")
 def refresh_listeners_cf() -> dict:
     return {"refreshed": services.cf_listeners_refresh()}
+
+
+def refresh_listeners_enqueue(user_ids) -> int:
+    """Queue one re-solve per listener unless one is already waiting; returns how many."""
+    queued = 0
+    for user_id in user_ids:
+        if cache.add(refresh_key(user_id), 1, timeout=10 * REFRESH_DELAY_SECONDS):
+            refresh_listener_cf.apply_async((int(user_id),), countdown=REFRESH_DELAY_SECONDS)
+            queued += 1
+    return queued

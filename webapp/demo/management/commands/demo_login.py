@@ -6,7 +6,7 @@ the demo listener's API token (the accounts are created if seed_demo has not run
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from webapp.catalog.demo import (
+from webapp.demo.world import (
     CURATOR_PASSWORD,
     CURATOR_USERNAME,
     DEMO_PASSWORD,

@@ -6,7 +6,7 @@ only is_synthetic rows first. Progress bars go to stderr, one summary line to st
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from webapp.catalog.demo import MEAN_LISTENS_PER_LISTENER, demo_seed
+from webapp.demo.world import MEAN_LISTENS_PER_LISTENER, demo_seed
 
 
 class Command(BaseCommand):

@@ -1,0 +1,78 @@
+"""Pages that combine the catalog, a listener's signals and the served models.
+
+The artist page (a logged-in visit is recorded as a signal), the track page (player, similar
+tracks) and the private listener page (taste neighbours and CF picks). Only the listener
+themself and staff see a listener page; anyone else gets 404, so the page does not even
+confirm that a username exists.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from webapp.catalog import selectors as catalog_selectors
+from webapp.dashboard.selectors import listener_recommend, listener_similar, track_similar
+from webapp.listening import selectors as listening_selectors
+from webapp.listening.services import artist_visit_record
+
+User = get_user_model()
+TRACKS_PER_PAGE = 25
+SIMILAR_TRACKS = 10
+SIMILAR_LISTENERS = 10
+CF_PICKS = 15
+# ListenBrainz: a listen counts after half the track or 4 minutes, whichever is lower.
+LISTEN_CAP_SECONDS = 240
+
+
+def listen_cap_seconds() -> float:
+    """The 4-minute cap of the listen rule; tests shorten it with PLAYER_LISTEN_CAP_SECONDS."""
+    return float(getattr(settings, "PLAYER_LISTEN_CAP_SECONDS", LISTEN_CAP_SECONDS))
+
+
+def artist_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    artist = catalog_selectors.artist_get(artist_id=pk)
+    if request.user.is_authenticated and "page" not in request.GET:  # paging is not a visit
+        artist_visit_record(user=request.user, artist=artist)
+    tracks = Paginator(catalog_selectors.artist_tracks(artist=artist), TRACKS_PER_PAGE)
+    return render(
+        request,
+        "dashboard/artist_detail.html",
+        {"artist": artist, "tracks": tracks.get_page(request.GET.get("page"))},
+    )
+
+
+def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    track = catalog_selectors.track_get(track_id=pk)
+    context = {
+        "track": track,
+        "listen_cap_seconds": listen_cap_seconds(),
+        "is_saved": False,
+        "play_count": 0,
+        "similar_tracks": track_similar(track=track, limit=SIMILAR_TRACKS),
+    }
+    if request.user.is_authenticated:
+        saved = listening_selectors.listener_saved_track_ids(user=request.user, track_ids=[pk])
+        context["is_saved"] = pk in saved
+        context["play_count"] = listening_selectors.listener_track_play_count(
+            user=request.user, track=track
+        )
+    return render(request, "dashboard/track_detail.html", context)
+
+
+@login_required
+def listener_detail(request: HttpRequest, username: str) -> HttpResponse:
+    if request.user.get_username() != username and not request.user.is_staff:
+        raise Http404("No such listener page.")
+    listener = get_object_or_404(User, username=username)
+    return render(
+        request,
+        "dashboard/listener.html",
+        {
+            "listener": listener,
+            "similar_listeners": listener_similar(user=listener, limit=SIMILAR_LISTENERS),
+            "picks": listener_recommend(user=listener, limit=CF_PICKS),
+        },
+    )
