@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install migrate seed pipeline demo serve test lint format bench
+.PHONY: install migrate seed pipeline demo serve test check lint format bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,8 +13,12 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+# The demo is a development server: DEBUG on, plain HTTP.
+demo serve seed pipeline migrate: export DEBUG ?= 1
+
 migrate: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 
 seed: migrate
 	$(PY) manage.py seed_demo
@@ -23,7 +27,7 @@ pipeline: seed
 	$(PY) manage.py train_cf
 
 demo: seed pipeline
-	@$(PY) manage.py demo_login
+	@$(PY) manage.py demo_login --url http://$(HOST)/
 	$(PY) manage.py runserver $(HOST)
 
 serve: install
@@ -32,13 +36,20 @@ serve: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+# Production settings must pass Django's deploy checks; models and migrations must agree.
+check: install
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-but-long-enough-xxxxxxxx \
+	ALLOWED_HOSTS=music.example.org $(PY) manage.py check --deploy --fail-level WARNING
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+test: lint check
+	$(VENV)/bin/pytest
 
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
-
-test: lint
-	$(VENV)/bin/pytest
 
 # Benchmarks are scripts run by hand against PostgreSQL; each prints its figures.
 bench: install

@@ -32,6 +32,17 @@ ADJECTIVES = (
     "Burning", "Frozen", "Secret", "Shallow", "Bright", "Slow", "Glass", "Copper", "Dusty",
     "Midnight", "Hidden", "Tender", "Restless",
 )  # fmt: skip
+FIRST_NAMES = (
+    "Mara", "Jonah", "Ines", "Theo", "Lena", "Oskar", "Ruby", "Felix", "Noor", "Elliot", "Ada",
+    "Ivo", "Selma", "Cass", "Milo", "Juno", "Nadia", "Remy", "Tove", "Idris", "Clara", "Soren",
+    "Yara", "Leif", "Esme", "Wren", "Hollis", "Amara", "Ezra", "Dario", "Greta", "Kit",
+)  # fmt: skip
+LAST_NAMES = (
+    "Quill", "Varga", "Lind", "Okafor", "Marlowe", "Castell", "Brandt", "Sato", "Reyes", "Holm",
+    "Devlin", "Arden", "Moreau", "Keane", "Solberg", "Fenn", "Ashby", "Navarro", "Thorne",
+    "Ilves", "Calder", "Beck", "Lowry", "Petrov", "Hale", "Weiss", "Dunmore", "Kaur", "Rask",
+    "Vance", "Oduya", "Lacroix",
+)  # fmt: skip
 NOUNS = (
     "Drift", "Rivers", "Engines", "Harbor", "Lanterns", "Orchard", "Signal", "Tide", "Motel",
     "Comet", "Garden", "Mirrors", "Highway", "Echo", "Canyon", "Letters", "Satellite", "Fever",
@@ -66,6 +77,7 @@ class World:
     artist_genre_mix: np.ndarray  # (A, G), rows sum to 1
     track_artist: np.ndarray  # (T,) int32
     track_title: list[str]
+    track_release: list[str]
     track_genre: np.ndarray  # (T,) int16
     track_duration_ms: np.ndarray  # (T,) int32
     track_tempo_bpm: np.ndarray  # (T,) float32
@@ -184,6 +196,7 @@ def _catalog(rng: np.random.Generator, centroids: np.ndarray, n_artists: int, n_
         "artist_genre_mix": mix.astype(np.float32),
         "track_artist": track_artist,
         "track_title": _track_titles(rng, track_artist),
+        "track_release": _release_names(rng, track_artist),
         "track_genre": track_genre.astype(np.int16),
         "track_duration_ms": duration.astype(np.int32),
         "track_tempo_bpm": np.round(tempo, 1).astype(np.float32),
@@ -196,14 +209,52 @@ def _catalog(rng: np.random.Generator, centroids: np.ndarray, n_artists: int, n_
     }
 
 
+_ARTIST_PATTERNS = (
+    lambda r: f"The {r(ADJECTIVES)} {r(NOUNS)}",
+    lambda r: f"{r(FIRST_NAMES)} {r(LAST_NAMES)}",
+    lambda r: f"{r(ADJECTIVES)} {r(NOUNS)}",
+    lambda r: f"{r(FIRST_NAMES)} & the {r(NOUNS)}",
+    lambda r: f"{r(NOUNS)} {r(NOUNS)}",
+    lambda r: f"{r(FIRST_NAMES)} {r(LAST_NAMES)} Trio",
+)
+
+
 def _artist_names(rng: np.random.Generator, n: int) -> list[str]:
-    adj = rng.integers(0, len(ADJECTIVES), n)
-    noun = rng.integers(0, len(NOUNS), n)
-    width = max(4, len(str(n - 1)))
-    return [
-        f"Synth Artist {i:0{width}d} ({ADJECTIVES[a]} {NOUNS[b]})"
-        for i, (a, b) in enumerate(zip(adj.tolist(), noun.tolist(), strict=True))
-    ]
+    """Names that read like bands and singers ("The Amber Lanterns", "Mara Quill"), unique
+    once normalized; a name drawn twice gets a roman numeral, as real bands do."""
+
+    def pick(words: tuple[str, ...]) -> str:
+        return words[int(rng.integers(0, len(words)))]
+
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for _ in range(n):
+        name = _ARTIST_PATTERNS[int(rng.integers(0, len(_ARTIST_PATTERNS)))](pick)
+        key = name.casefold()
+        seen[key] = seen.get(key, 0) + 1
+        names.append(name if seen[key] == 1 else f"{name} {_roman(seen[key])}")
+    return names
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, digits in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
+                          (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
+                          (4, "IV"), (1, "I")):  # fmt: skip
+        while number >= value:
+            out, number = out + digits, number - value
+    return out
+
+
+def _release_names(rng: np.random.Generator, track_artist: np.ndarray) -> list[str]:
+    """Each artist's tracks fall into albums of about ten, each with its own title."""
+    position = np.arange(track_artist.size) - np.searchsorted(track_artist, track_artist)
+    album = track_artist.astype(np.int64) * 1000 + position // 10
+    ids, inverse = np.unique(album, return_inverse=True)
+    a = rng.integers(0, len(ADJECTIVES), ids.size)
+    b = rng.integers(0, len(NOUNS), ids.size)
+    titles = [f"{ADJECTIVES[x]} {NOUNS[y]}" for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+    return [titles[i] for i in inverse.tolist()]
 
 
 def _track_titles(rng: np.random.Generator, track_artist: np.ndarray) -> list[str]:

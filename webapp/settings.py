@@ -2,7 +2,8 @@
 
 No DATABASE_URL: a SQLite file under var/. No CELERY_BROKER_URL: tasks run eagerly.
 With DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://... it is the real deployment.
-DEBUG=0 without SECRET_KEY refuses to start.
+DEBUG is off unless DEBUG=1 (`make demo` sets it); with DEBUG off, SECRET_KEY is required and
+HTTPS-only cookies, HSTS and the HTTPS redirect are on unless turned off explicitly.
 """
 
 import os
@@ -26,7 +27,7 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -151,6 +152,18 @@ CF_FACTORS = env_int("CF_FACTORS", 64)
 CF_REGULARIZATION = float(os.environ.get("CF_REGULARIZATION", 0.05))
 CF_ALPHA = float(os.environ.get("CF_ALPHA", 2.0))
 CF_ITERATIONS = env_int("CF_ITERATIONS", 15)
+
+# --- HTTPS: on by default in production; turn off only behind a proxy that does it for you ---
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):  # the proxy sets X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Explicitly off in development: runserver speaks plain HTTP.
+SILENCED_SYSTEM_CHECKS = ["security.W021"] if not SECURE_HSTS_PRELOAD else []
 
 LOGGING = {
     "version": 1,

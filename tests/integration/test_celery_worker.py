@@ -66,7 +66,7 @@ def worker(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    yield queue
+    yield queue, proc
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -74,11 +74,25 @@ def worker(tmp_path):
         proc.kill()
 
 
+def wait_for(result, proc, timeout: float = 120):
+    """The task's result, failing at once (with the worker's output) if the worker died."""
+    deadline = time.monotonic() + timeout
+    while not result.ready():
+        if proc.poll() is not None:
+            output = proc.stdout.read().decode(errors="replace")[-3000:]
+            pytest.fail(f"the Celery worker exited with {proc.returncode}:\n{output}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no result from the worker in {timeout} s")
+        time.sleep(0.2)
+    return result.get(timeout=5)
+
+
 def test_retrain_runs_on_a_real_worker_through_redis_and_activates_a_version(worker):
+    queue, proc = worker
     assert not settings.CELERY_TASK_ALWAYS_EAGER
     make_world(n_users_per_group=6, n_tracks_per_group=10)
-    result = retrain_cf.apply_async(queue=worker)
-    outcome = result.get(timeout=120)
+    result = retrain_cf.apply_async(queue=queue)
+    outcome = wait_for(result, proc)
     assert result.status == "SUCCESS"
     version = ModelVersion.objects.get(pk=outcome["version_id"])
     assert version.status == RunStatus.SUCCEEDED and version.is_active

@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from recommender.synthetic import generate_world
-from webapp.demo.world import MEAN_LISTENS_PER_LISTENER, MIN_DEMO_SAVES
 from webapp.catalog.models import Artist, Track
+from webapp.demo.world import MEAN_LISTENS_PER_LISTENER, MIN_DEMO_SAVES
 from webapp.listening.models import ArtistVisit, Listen, ListenSource, Profile, SavedTrack, Skip
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_small_world_creates_the_expected_counts():
         mean_listens_per_listener=MEAN_LISTENS_PER_LISTENER,
         seed=7,
     )
-    assert Profile.objects.filter(is_synthetic=True).count() == 20
+    assert Profile.objects.filter(is_synthetic=True).count() == 20 + 2  # + demo and curator
     assert User.objects.filter(username__startswith="synth_listener_").count() == 20
     assert Artist.objects.filter(is_synthetic=True).count() == len(world.artist_names) == 20
     assert Track.objects.filter(is_synthetic=True).count() == 200
@@ -91,9 +91,9 @@ def test_reset_deletes_only_synthetic_rows():
     Listen.objects.create(
         user=alice, track=track, listened_at="2024-01-01T00:00Z", source=ListenSource.API
     )
-    seed()
+    seed("--allow-real-listeners")
     synthetic = Listen.objects.filter(source=ListenSource.SYNTHETIC).count()
-    seed("--reset")
+    seed("--reset", "--allow-real-listeners")
     assert Listen.objects.filter(source=ListenSource.SYNTHETIC).count() == synthetic
     assert Listen.objects.filter(user=alice, track=track).count() == 1
     assert Artist.objects.filter(is_synthetic=False).get() == real
@@ -105,13 +105,14 @@ def test_demo_accounts_can_log_in_and_the_demo_listener_has_history():
     seed()
     demo = authenticate(username="demo", password="demo-listener")
     curator = authenticate(username="curator", password="demo-curator")
-    assert demo is not None and not demo.is_staff and not demo.profile.is_synthetic
+    assert demo is not None and not demo.is_staff and demo.profile.is_synthetic
     assert curator is not None and curator.is_staff
     assert curator.groups.filter(name="Curators").exists()
     assert Listen.objects.filter(user=demo).count() > 20
     assert SavedTrack.objects.filter(user=demo).count() >= MIN_DEMO_SAVES
     seed("--reset")
-    assert Listen.objects.filter(user=demo).count() > 20  # the demo account survives resets
+    demo = User.objects.get(username="demo")  # the demo accounts are re-made with the world
+    assert Listen.objects.filter(user=demo).count() > 20
 
 
 def test_audio_clips_are_written_under_media_root():
@@ -138,3 +139,33 @@ def test_demo_login_prints_the_logins_and_the_demo_token():
     assert "http://127.0.0.1:8000/" in text
     assert "demo / demo-listener" in text and "curator / demo-curator" in text
     assert token in text
+
+
+def test_seed_demo_refuses_a_database_with_real_listeners_unless_told():
+    from django.core.management import CommandError
+
+    from webapp.listening.services import listener_create
+
+    listener_create(username="alice")
+    with pytest.raises(CommandError, match="1 real listener"):
+        seed()
+    assert not Artist.objects.filter(is_synthetic=True).exists()
+    assert not User.objects.filter(username="curator").exists()
+    seed("--allow-real-listeners")
+    assert Artist.objects.filter(is_synthetic=True).count() == 20
+
+
+def test_demo_login_outside_a_demo_database_creates_no_known_password_account():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="No demo world"):
+        call_command("demo_login", stdout=io.StringIO())
+    assert not User.objects.filter(username__in=["demo", "curator"]).exists()
+
+
+def test_demo_artists_and_releases_have_names_that_read_like_music():
+    seed()
+    names = list(Artist.objects.filter(is_synthetic=True).values_list("name", flat=True))
+    assert not any("Synth" in name or re.search(r"\d", name) for name in names)
+    releases = set(Track.objects.filter(is_synthetic=True).values_list("release_name", flat=True))
+    assert len(releases) > 20 and not any("Sessions" in r for r in releases)

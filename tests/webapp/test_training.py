@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from tests.webapp.cf_world import make_world
 from webapp.catalog.models import Track
+from webapp.dashboard.selectors import listener_recommend, listener_similar, track_similar
 from webapp.listening.models import ArtistVisit, Listen, ListenSource, SavedTrack
+from webapp.listening.selectors import signals_weighted
 from webapp.listening.services import track_play_record
 from webapp.training import services
 from webapp.training.models import ListenerVector, ModelVersion, RunStatus
-from webapp.dashboard.selectors import listener_recommend, listener_similar, track_similar
-from webapp.listening.selectors import signals_weighted
 from webapp.training.registry import registry
 from webapp.training.tasks import retrain_cf
 

@@ -66,6 +66,7 @@ def listener_recommend(*, user, limit: int = 30) -> list[tuple[Track, float]]:
     scores[0, cols[cols >= 0]] = -np.inf
     top, top_scores = _top_n(scores, limit)
     keep = np.isfinite(top_scores[0])
-    picks = list(zip(serving.items.ids[top[0][keep]].tolist(), top_scores[0][keep].tolist()))
+    ids, values = serving.items.ids[top[0][keep]].tolist(), top_scores[0][keep].tolist()
+    picks = list(zip(ids, values, strict=True))
     tracks = Track.objects.select_related("artist").in_bulk([pk for pk, _ in picks])
     return [(tracks[pk], score) for pk, score in picks if pk in tracks]

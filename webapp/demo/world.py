@@ -55,8 +55,21 @@ class SeedReport:
         return f"synthetic world {verb}: {parts} ({self.seconds:.1f} s)"
 
 
+class DemoRefused(Exception):
+    """The database holds real listeners: a demo world with known passwords does not belong."""
+
+
+def real_listener_count() -> int:
+    """Listeners who are not part of a demo world (their profiles are not synthetic)."""
+    return Profile.objects.filter(is_synthetic=False).count()
+
+
 def demo_accounts_ensure() -> tuple[User, User]:
-    """The `demo` listener and the `curator` (staff, in Curators if that group exists)."""
+    """The `demo` listener and the `curator` (staff, in Curators if that group exists).
+
+    Both have known passwords, so they exist only beside a demo world: their profiles are
+    marked synthetic, and `demo_world_delete` removes them with it.
+    """
     demo = User.objects.filter(username=DEMO_USERNAME).first()
     if demo is None:
         demo = User.objects.create_user(DEMO_USERNAME, password=DEMO_PASSWORD)
@@ -71,13 +84,15 @@ def demo_accounts_ensure() -> tuple[User, User]:
     if group := Group.objects.filter(name=CURATORS_GROUP).first():
         curator.groups.add(group)
     for user in (demo, curator):
-        Profile.objects.get_or_create(user=user)
+        Profile.objects.update_or_create(user=user, defaults={"is_synthetic": True})
     return demo, curator
 
 
 def demo_world_counts() -> dict[str, int]:
     return {
-        "listeners": Profile.objects.filter(is_synthetic=True).count(),
+        "listeners": Profile.objects.filter(is_synthetic=True)
+        .exclude(user__username__in=[DEMO_USERNAME, CURATOR_USERNAME])
+        .count(),
         "artists": Artist.objects.filter(is_synthetic=True).count(),
         "tracks": Track.objects.filter(is_synthetic=True).count(),
         "audio clips": Track.objects.filter(is_synthetic=True).exclude(audio="").count(),
@@ -133,13 +148,22 @@ def demo_seed(
     reset: bool = False,
     end_time: int | None = None,
     progress: bool = False,
+    allow_real_listeners: bool = False,
 ) -> SeedReport:
     """Write a synthetic world of `listeners` + the demo listener; a no-op if one exists.
 
     end_time (unix seconds) defaults to today's midnight UTC: listens fall in the 26 weeks
-    before it, and the same seed on the same day writes the same rows.
+    before it, and the same seed on the same day writes the same rows. Refuses (DemoRefused)
+    on a database that holds real listeners unless `allow_real_listeners`.
     """
     started = time.perf_counter()
+    real = real_listener_count()
+    if real and not allow_real_listeners:
+        raise DemoRefused(
+            f"This database holds {real} real listener(s). seed_demo adds a synthetic world "
+            "and demo accounts with known passwords; pass --allow-real-listeners to do it "
+            "anyway."
+        )
     if reset:
         demo_world_delete()
     elif demo_world_exists():
@@ -186,15 +210,15 @@ def _tracks_write(world: World, artist_ids: np.ndarray) -> np.ndarray:
                 artist_id=artist_id,
                 title=title,
                 title_normalized=key,
-                release_name=f"{world.genre_names[genre]} Sessions",
+                release_name=release,
                 duration_ms=duration,
                 is_synthetic=True,
             )
-            for artist_id, title, key, genre, duration in zip(
+            for artist_id, title, key, release, duration in zip(
                 artist_of,
                 world.track_title,
                 keys,
-                world.track_genre.tolist(),
+                world.track_release,
                 world.track_duration_ms.tolist(),
                 strict=True,
             )

@@ -4,7 +4,7 @@ Nothing in but the database; out: the URL, the demo listener's and curator's cre
 the demo listener's API token (the accounts are created if seed_demo has not run yet).
 """
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from webapp.demo.world import (
     CURATOR_PASSWORD,
@@ -12,7 +12,9 @@ from webapp.demo.world import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
     demo_accounts_ensure,
+    demo_world_exists,
 )
+from webapp.listening.services import listener_token_regenerate
 
 
 class Command(BaseCommand):
@@ -22,9 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000/")
 
     def handle(self, *args, url: str, **options) -> None:
+        if not demo_world_exists():
+            raise CommandError("No demo world in this database: run `manage.py seed_demo` first.")
         demo, _ = demo_accounts_ensure()
         url = url.rstrip("/") + "/"
         self.stdout.write(f"Open {url}")
         self.stdout.write(f"  listener: {DEMO_USERNAME} / {DEMO_PASSWORD}")
         self.stdout.write(f"  curator:  {CURATOR_USERNAME} / {CURATOR_PASSWORD}  ({url}admin/)")
-        self.stdout.write(f"  {DEMO_USERNAME}'s API token: {demo.profile.api_token}")
+        token = listener_token_regenerate(user=demo)  # tokens are shown once: a fresh one
+        self.stdout.write(f"  {DEMO_USERNAME}'s API token: {token}")

@@ -4,9 +4,9 @@ Options set its size and seed; running it again changes nothing unless --reset, 
 only is_synthetic rows first. Progress bars go to stderr, one summary line to stdout.
 """
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from webapp.demo.world import MEAN_LISTENS_PER_LISTENER, demo_seed
+from webapp.demo.world import MEAN_LISTENS_PER_LISTENER, DemoRefused, demo_seed
 
 
 class Command(BaseCommand):
@@ -21,9 +21,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="delete the synthetic rows first, then re-seed"
         )
+        parser.add_argument(
+            "--allow-real-listeners",
+            action="store_true",
+            help="seed even though the database holds real listeners",
+        )
 
     def handle(self, *args, **options) -> None:
-        report = demo_seed(
+        try:
+            report = self._seed(options)
+        except DemoRefused as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(report.summary())
+
+    def _seed(self, options: dict):
+        return demo_seed(
             listeners=options["listeners"],
             tracks=options["tracks"],
             seed=options["seed"],
@@ -31,5 +43,5 @@ class Command(BaseCommand):
             mean_listens=options["listens_per_listener"],
             reset=options["reset"],
             progress=options["verbosity"] > 0,
+            allow_real_listeners=options["allow_real_listeners"],
         )
-        self.stdout.write(report.summary())
