@@ -95,6 +95,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+#: Who may create an account on the site: "open" (anyone), "invite" (with a code a curator
+#: made in admin) or "closed" (only `manage.py create_listener`).
+SIGNUP_MODE = os.environ.get("SIGNUP_MODE", "invite").strip().lower()
+if SIGNUP_MODE not in {"open", "invite", "closed"}:
+    raise ImproperlyConfigured(f"SIGNUP_MODE must be open, invite or closed, got {SIGNUP_MODE!r}")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -28,13 +28,13 @@ from recommender.audio.synth import write_clip
 from recommender.synthetic import World, generate_world
 from webapp.catalog.models import Artist, Track, track_audio_path
 from webapp.catalog.normalize import normalize_name
+from webapp.dashboard.curators import CURATORS as CURATORS_GROUP
 from webapp.listening.models import ArtistVisit, Listen, ListenSource, Profile, SavedTrack, Skip
 from webapp.listening.services import listens_insert
 
 User = get_user_model()
 DEMO_USERNAME, DEMO_PASSWORD = "demo", "demo-listener"
 CURATOR_USERNAME, CURATOR_PASSWORD = "curator", "demo-curator"
-CURATORS_GROUP = "Curators"
 SYNTHETIC_PREFIX = "synth_listener_"
 MEAN_LISTENS_PER_LISTENER = 200
 CLIP_SECONDS = 8.0
@@ -81,8 +81,7 @@ def demo_accounts_ensure() -> tuple[User, User]:
     elif not curator.is_staff:
         curator.is_staff = True
         curator.save(update_fields=["is_staff"])
-    if group := Group.objects.filter(name=CURATORS_GROUP).first():
-        curator.groups.add(group)
+    curator.groups.add(Group.objects.get_or_create(name=CURATORS_GROUP)[0])
     for user in (demo, curator):
         Profile.objects.update_or_create(user=user, defaults={"is_synthetic": True})
     return demo, curator

@@ -8,7 +8,15 @@ A listener's API token is shown in full to superusers only.
 from django.contrib import admin
 from django.http import HttpRequest
 
-from webapp.listening.models import ArtistVisit, Listen, PlayingNow, Profile, SavedTrack, Skip
+from webapp.listening.models import (
+    ArtistVisit,
+    Invite,
+    Listen,
+    PlayingNow,
+    Profile,
+    SavedTrack,
+    Skip,
+)
 from webapp.listening.services import listener_token_regenerate
 
 
@@ -86,3 +94,18 @@ class ArtistVisitAdmin(SignalAdmin):
     raw_id_fields = ["user", "artist"]
     list_select_related = ["user", "artist"]
     date_hierarchy = "visited_at"
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    """Curators hand out one-time sign-up codes when SIGNUP_MODE is "invite"."""
+
+    list_display = ["code", "note", "created_by", "created_at", "expires_at", "used_by"]
+    readonly_fields = ["code", "created_by", "used_by", "used_at"]
+    list_select_related = ["created_by", "used_by"]
+    search_fields = ["note", "=code"]
+
+    def save_model(self, request: HttpRequest, obj: Invite, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

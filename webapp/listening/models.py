@@ -189,3 +189,34 @@ class ArtistSignal(models.Model):
                 fields=["user", "artist"], name="artistsignal_unique_user_artist"
             )
         ]
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Invite(models.Model):
+    """A one-time code that lets one person sign up when sign-up is invite-only."""
+
+    code = models.CharField(max_length=32, unique=True, default=new_invite_code)
+    note = models.CharField(max_length=200, blank=True, help_text="Who it is for.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invites_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invite_used",
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invite {self.code[:4]}… ({'used' if self.used_at else 'open'})"

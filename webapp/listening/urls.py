@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from webapp.listening import views
+from webapp.listening import accounts, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("library/", views.library, name="library"),
     path("profile/", views.profile, name="profile"),
     path("profile/token", views.token_regenerate, name="token_regenerate"),
+    path("profile/delete", accounts.account_delete, name="account_delete"),
+    path("accounts/signup/", accounts.signup, name="signup"),
     path("tracks/<int:pk>/play", views.track_play, name="track_play"),
     path("tracks/<int:pk>/skip", views.track_skip, name="track_skip"),
     path("tracks/<int:pk>/save", views.track_save, name="track_save"),
