@@ -41,6 +41,21 @@ class Plays:
     first_played: np.ndarray  # unix seconds
 
 
+def eval_candidates(
+    interactions: Interactions,
+    *,
+    n_users: int = 2 * EVAL_USERS,
+    min_items: int = EVAL_MIN_TRAIN_ITEMS + 1,
+    seed: int = 0,
+) -> np.ndarray:
+    """Ids of up to `n_users` random listeners with at least `min_items` items: the only
+    listeners whose play times the caller needs to read for `temporal_test`."""
+    eligible = np.flatnonzero(np.diff(interactions.counts.indptr) >= min_items)
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(eligible, size=min(n_users, eligible.size), replace=False)
+    return np.sort(interactions.users.ids[rows])
+
+
 def temporal_test(
     interactions: Interactions,
     plays: Plays,
@@ -53,8 +68,9 @@ def temporal_test(
     """The held-out cells (a 0/1 matrix in `interactions`' index space) and the cut-off.
 
     A cell is held out when its track was first played at or after the cut-off (the
-    `quantile` of all first-play times) by one of up to `n_users` sampled listeners who keep
-    at least `min_train_items` items before it.
+    `quantile` of the first-play times in `plays`) by one of up to `n_users` sampled
+    listeners who keep at least `min_train_items` items before it. `plays` may hold every
+    listener's plays or only those of `eval_candidates`.
     """
     shape = interactions.shape
     empty = sp.csr_matrix(shape, dtype=np.float32)

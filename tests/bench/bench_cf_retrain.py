@@ -30,7 +30,7 @@ def setup_django(model_dir: str) -> None:
     os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
     os.environ["DW_MODEL_DIR"] = model_dir
     os.environ.pop("CELERY_BROKER_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings_test")
     import django
 
     django.setup()

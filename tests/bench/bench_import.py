@@ -72,7 +72,7 @@ def main() -> None:
 
     recreate_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings_test")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from webapp.catalog.models import Artist, Track
 from webapp.catalog.services import TrackRef, tracks_resolve
+from webapp.listening import signal_sql
 from webapp.listening.models import (
+    ArtistSignal,
     ArtistVisit,
     Listen,
     ListenSource,
@@ -26,6 +28,7 @@ from webapp.listening.models import (
     SavedTrack,
     Skip,
     TrackRefusal,
+    TrackSignal,
     new_api_token,
 )
 from webapp.listening.signals import signals_changed_on_commit
@@ -257,3 +260,21 @@ def _listens_copy(user_ids, track_ids, listened_at_unix, ms_played, source: str)
             [source],
         )
         return cursor.rowcount
+
+
+def signal_tables_rebuild() -> dict[str, int]:
+    """Recompute both signal tables from the raw rows, writers waiting meanwhile.
+
+    The triggers keep the tables current; this is for repairs (a restore of raw rows, an
+    edit made with the triggers off). Returns the rows in each table afterwards.
+    """
+    vendor = connection.vendor
+    with transaction.atomic(), connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute(signal_sql.REBUILD_LOCK)
+        for statement in signal_sql.rebuild_sql(vendor):
+            cursor.execute(statement)
+    return {
+        "track signals": TrackSignal.objects.count(),
+        "artist signals": ArtistSignal.objects.count(),
+    }

@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from recommender.cf import CFModel, CFParams
 from recommender.cf_serving import CFServing
-from recommender.cf_training import Plays, beats_popularity, temporal_test, train_and_evaluate
+from recommender.cf_training import (
+    Plays,
+    beats_popularity,
+    eval_candidates,
+    temporal_test,
+    train_and_evaluate,
+)
 from recommender.interactions import Interactions, build_matrix
 from webapp.listening.selectors import plays_first_last, signals_weighted
 from webapp.training.models import ListenerVector, ModelKind, ModelVersion, RunStatus
@@ -140,7 +146,8 @@ def cf_retrain(
                 message=f"Data and params unchanged since version #{active.pk}; it stays active.",
             )
         stage = time.monotonic()
-        users, items, _, first, _ = plays_first_last()
+        candidates = eval_candidates(interactions)
+        users, items, _, first, _ = plays_first_last(user_ids=candidates.tolist())
         test, cutoff = temporal_test(interactions, Plays(users, items, first))
         seconds["seconds_split"] = time.monotonic() - stage
         run.report(0.05, f"Training ALS on {n_users} listeners x {n_items} tracks")
