@@ -107,8 +107,8 @@ def load_world(world) -> int:
         copy_rows(
             raw,
             "listening_savedtrack",
-            "user_id, track_id, saved_at",
-            (f"{u + 1}\t{t + 1}\tnow\n" for u, t in pairs.tolist()),
+            "user_id, track_id, saved_at, source",
+            (f"{u + 1}\t{t + 1}\tnow\tsynthetic\n" for u, t in pairs.tolist()),
         )
         # Settle the fresh table first (visibility map for index-only scans, statistics), so
         # an autovacuum does not compete with the timings below.
