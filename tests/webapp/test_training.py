@@ -262,3 +262,65 @@ def test_listeners_changed_since_lists_listeners_with_newer_signals_only():
     )
     changed = listeners_changed_since(since=timezone.now() - timezone.timedelta(days=30))
     assert changed == sorted(u.pk for group in users.values() for u in group)
+
+
+def test_a_run_stopped_with_ctrl_c_is_marked_failed_at_once(monkeypatch):
+    make_world()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(services, "train_and_evaluate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        services.cf_retrain()
+    run = ModelVersion.objects.get()
+    assert run.status == RunStatus.FAILED and "Interrupted" in run.error
+
+
+def test_train_cf_stopped_with_sigterm_exits_and_leaves_a_failed_run(tmp_path):
+    """A real `manage.py train_cf` process sent SIGTERM mid-run (SQLite file database)."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings as django_settings
+
+    if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        db_url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        pytest.skip("runs against its own SQLite file")
+    env = {**os.environ, "DATABASE_URL": db_url, "DW_MODEL_DIR": str(tmp_path / "models")}
+    env.pop("CELERY_BROKER_URL", None)
+    root = Path(__file__).resolve().parents[2]
+
+    def manage(*args, **kwargs):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=root, env=env, check=True, **kwargs
+        )
+
+    manage("migrate", "-v0")
+    manage("seed_demo", "--listeners", "200", "--tracks", "2000", "--audio-clips", "0", "-v0")
+    env.update(CF_ITERATIONS="20000", CF_FACTORS="64")  # long enough to be stopped mid-way
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "train_cf", "-v0"], cwd=root, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        while not db.execute(
+            "SELECT 1 FROM training_modelversion WHERE progress_message LIKE 'ALS%'"
+        ).fetchone():
+            assert time.monotonic() < deadline and proc.poll() is None, "training never started"
+            time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    status = manage(
+        "shell", "-c",
+        "from webapp.training.models import ModelVersion as M; v = M.objects.get();"
+        "print(v.status, v.is_active, v.error)",
+        capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    assert status.startswith("failed False Interrupted (SystemExit)")

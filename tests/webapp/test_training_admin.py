@@ -60,3 +60,18 @@ def test_a_failed_retrain_from_the_button_is_a_message_not_a_server_error(admin_
     assert ModelVersion.objects.get().status == RunStatus.FAILED
     page = admin_client.get(response.url).text
     assert "No listening data yet" in page
+
+
+def test_a_run_whose_process_died_shows_failed_after_it_stops_reporting():
+    from django.utils import timezone
+
+    from webapp.training.services import STALE_RUN_AFTER, runs_stale_mark_failed
+
+    quiet = timezone.now() - STALE_RUN_AFTER - timezone.timedelta(minutes=1)
+    dead = ModelVersion.objects.create(kind="cf", heartbeat_at=quiet)
+    alive = ModelVersion.objects.create(kind="cf", heartbeat_at=timezone.now())
+    assert runs_stale_mark_failed() == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == "failed" and "no progress" in dead.error
+    assert alive.status == "running"

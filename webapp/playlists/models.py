@@ -36,7 +36,7 @@ class PlaylistSettings(models.Model):
 
 
 class HiddenArtist(models.Model):
-    """"Don't recommend this artist": none of their tracks is picked for this listener."""
+    """ "Don't recommend this artist": none of their tracks is picked for this listener."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE)

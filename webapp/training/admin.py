@@ -35,6 +35,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        services.runs_stale_mark_failed()  # a run whose process died shows failed, not running
         extra = {"can_retrain": self.has_change_permission(request), **(extra_context or {})}
         return super().changelist_view(request, extra_context=extra)
 

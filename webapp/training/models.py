@@ -38,6 +38,9 @@ class ModelVersion(models.Model):
         default=0, help_text="Sequence number of the last listener-vector batch written."
     )
     started_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last progress report of a running run."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from recommender.cf import CFModel, CFParams
@@ -35,7 +36,9 @@ from webapp.training.selectors import listeners_changed_since, model_version_act
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
-STALE_RUN_AFTER = dt.timedelta(hours=6)
+#: A running run that reported no progress for this long died with its process (SIGKILL,
+#: a lost machine): it is marked failed. Runs report at least every ALS iteration.
+STALE_RUN_AFTER = dt.timedelta(minutes=20)
 REFRESH_BATCH = 5000
 
 
@@ -71,10 +74,21 @@ def interactions_fingerprint(interactions: Interactions, params: CFParams) -> st
     return digest.hexdigest()
 
 
-def runs_stale_mark_failed() -> None:
-    ModelVersion.objects.filter(
-        status=RunStatus.RUNNING, started_at__lt=timezone.now() - STALE_RUN_AFTER
-    ).update(status=RunStatus.FAILED, error="Interrupted: the run never finished.")
+def runs_stale_mark_failed() -> int:
+    """Mark failed the running runs whose process stopped reporting; returns how many."""
+    quiet_since = timezone.now() - STALE_RUN_AFTER
+    return (
+        ModelVersion.objects.filter(status=RunStatus.RUNNING)
+        .filter(
+            Q(heartbeat_at__lt=quiet_since)
+            | Q(heartbeat_at__isnull=True, started_at__lt=quiet_since)
+        )
+        .update(
+            status=RunStatus.FAILED,
+            error=f"Interrupted: no progress for {STALE_RUN_AFTER}; its process died.",
+            finished_at=timezone.now(),
+        )
+    )
 
 
 class VersionRun:
@@ -88,7 +102,7 @@ class VersionRun:
 
     def report(self, fraction: float, message: str) -> None:
         ModelVersion.objects.filter(pk=self.version.pk).update(
-            progress=fraction, progress_message=message[:200]
+            progress=fraction, progress_message=message[:200], heartbeat_at=timezone.now()
         )
         if self._progress is not None:
             self._progress(fraction, message)
@@ -103,7 +117,10 @@ class VersionRun:
         return version
 
     def fail(self, exc: BaseException) -> None:
-        self.version.error = str(exc) or type(exc).__name__
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            self.version.error = f"Interrupted ({type(exc).__name__}): the run was stopped."
+        else:
+            self.version.error = str(exc) or type(exc).__name__
         self.finish(status=RunStatus.FAILED, message="Failed")
 
 
@@ -179,10 +196,10 @@ def cf_retrain(
         version_activate(version=version)
         run.report(1.0, "Active")
         return version
-    except Exception as exc:
+    except BaseException as exc:  # Ctrl-C and SIGTERM too: the row must not stay "running"
         run.fail(exc)
         log.exception("CF retrain #%s failed", version.pk)
-        if isinstance(exc, TrainingError):
+        if isinstance(exc, TrainingError | KeyboardInterrupt | SystemExit):
             raise
         raise TrainingError(f"CF retrain #{version.pk} failed: {version.error}") from exc
 

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from webapp.interrupts import sigterm_raises
 from webapp.training import services
 
 
@@ -18,7 +19,11 @@ class Command(BaseCommand):
             "active version was trained (no full retrain).",
         )
 
-    def handle(self, *args, force: bool, refresh_listeners: bool, **options) -> None:
+    def handle(self, *args, **options) -> None:
+        with sigterm_raises():  # a stopped run is recorded as failed, not left "running"
+            self._handle(**options)
+
+    def _handle(self, *, force: bool, refresh_listeners: bool, **options) -> None:
         with tqdm(total=100, desc="train_cf", unit="%", disable=options["verbosity"] == 0) as bar:
 
             def progress(fraction: float, message: str) -> None:
