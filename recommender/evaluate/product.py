@@ -22,8 +22,8 @@ import scipy.sparse as sp
 from recommender.cf import CFParams
 from recommender.evaluate.harness import DEFAULT_KS, Comparison, compare_split
 from recommender.evaluate.signals import Plays, Signals
-from recommender.evaluate.splits import DEFAULT_TEST_FRACTION, make_split
-from recommender.evaluate.tuning import DEFAULT_GRID, tune_cf
+from recommender.evaluate.splits import DEFAULT_TEST_FRACTION, SPLIT_KINDS, make_split
+from recommender.evaluate.tuning import DEFAULT_GRID, sample_test_rows, tune_cf
 
 DECISION_METRIC = "ndcg@10"
 DECISION_SPLIT = "temporal"
@@ -73,6 +73,8 @@ def evaluate_product(
     fraction: float = DEFAULT_TEST_FRACTION,
     grid: Mapping[str, Iterable] = DEFAULT_GRID,
     max_search_seconds: float | None = None,
+    kinds: Sequence[str] = SPLIT_KINDS,
+    max_test_users: int | None = None,
     log: Callable[[str], None] | None = None,
 ) -> ProductEvaluation:
     """ALS vs popularity vs random under the temporal and random splits, and the verdict.
@@ -81,12 +83,17 @@ def evaluate_product(
     {"save": (user, item, count), "visit": ..., "skip": ...})`. With `search`, ALS params are
     tuned (`tune_cf`) on a validation split carved from each split's training side, so the
     test plays never choose them. `cutoff` (unix seconds) fixes the temporal cut-off;
-    otherwise the latest `fraction` of first plays are tested.
+    otherwise the latest `fraction` of first plays are tested. `kinds` picks the splits (a
+    gate needs only "temporal"); `max_test_users` scores a sample of test listeners on a
+    large database. NDCG@10 is always computed, whatever `ks`, for the verdict.
     """
     start = time.perf_counter()
     params = replace(params or CFParams(), random_state=seed)
-    kinds = ["temporal", "random"] if signals.plays.has_times else ["random"]
-    notes = [] if signals.plays.has_times else ["plays have no times: random split only"]
+    ks = sorted({*ks, int(DECISION_METRIC.split("@")[1])})
+    notes = []
+    if not signals.plays.has_times and "temporal" in kinds:
+        notes.append("plays have no times: random split only")
+        kinds = ["random"]
     splits: dict[str, Comparison] = {}
     for kind in kinds:
         split_start = time.perf_counter()
@@ -112,7 +119,8 @@ def evaluate_product(
             chosen, trail = tuning.params, tuning.table
             matrices.info["search_seconds"] = round(tuning.seconds, 3)
             matrices.info["search_complete"] = tuning.complete
-        models = compare_split(matrices, chosen, seed=seed, ks=ks)
+        rows = sample_test_rows(matrices, max_test_users, seed) if max_test_users else None
+        models = compare_split(matrices, chosen, seed=seed, ks=ks, rows=rows)
         splits[kind] = Comparison(
             models, chosen, trail, time.perf_counter() - split_start, kind, matrices.info
         )

@@ -27,9 +27,10 @@ from recommender.evaluate.splits import DEFAULT_TEST_FRACTION, make_split
 # implicit does not scale regularization by a listener's number of tracks, so its best value
 # moves with data size and count scale over orders of magnitude; alpha and eps shape the
 # confidence c = 1 + alpha * log(1 + count / eps).
+# Axes are searched in this order, the one that matters most first.
 DEFAULT_GRID: dict[str, tuple] = {
-    "factors": (32, 64, 128),
     "regularization": (0.05, 0.5, 5.0, 20.0, 50.0),
+    "factors": (32, 64, 128),
     "alpha": (0.5, 1.0, 2.0, 4.0),
     "eps": (1.0, 10.0),
 }
@@ -97,7 +98,7 @@ def tune_cf(
     base = base or CFParams()
     kind = resolve_split(signals, split)
     matrices, _ = make_split(signals, kind, fraction=fraction, seed=seed + 1)
-    rows = _sample_rows(matrices, eval_users, seed)
+    rows = sample_test_rows(matrices, eval_users, seed)
     k = int(metric.split("@")[1])
     result = Tuning(base, split=kind, metric=metric, validation_users=int(rows.size))
     if rows.size == 0:
@@ -151,8 +152,8 @@ class _Scorer:
         return value
 
 
-def _sample_rows(matrices: SplitMatrices, limit: int, seed: int) -> np.ndarray:
-    """Validation listeners (rows with held-out plays), at most `limit` of them."""
+def sample_test_rows(matrices: SplitMatrices, limit: int, seed: int) -> np.ndarray:
+    """Rows of listeners with held-out plays, a seeded sample of `limit` when there are more."""
     rows = np.flatnonzero(np.diff(matrices.test.indptr) > 0)
     if rows.size > limit:
         rows = np.sort(np.random.default_rng(seed).choice(rows, size=limit, replace=False))

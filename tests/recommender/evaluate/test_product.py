@@ -89,3 +89,12 @@ def test_default_params_beat_popularity_for_light_listeners_beside_heavy_handed_
     result = compare_split(split, CFParams(), ks=(10,), rows=light)
     assert result["als"]["users"] > 500
     assert result["als"]["ndcg@10"] > 1.5 * result["popularity"]["ndcg@10"]
+
+
+def test_a_gate_can_run_the_temporal_split_alone_on_a_sample_of_listeners(world_signals):
+    result = evaluate_product(
+        world_signals, params=PARAMS, ks=(5,), kinds=("temporal",), max_test_users=50
+    )
+    assert list(result.splits) == ["temporal"]
+    als = result.splits["temporal"].models["als"]
+    assert als["users"] == 50 and "ndcg@10" in als and "ndcg@5" in als  # the verdict's metric
