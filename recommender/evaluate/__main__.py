@@ -35,7 +35,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--k", type=int, nargs="+", default=list(DEFAULT_KS), help="cut-offs")
     parser.add_argument("--no-search", action="store_true", help="skip the ALS param search")
     parser.add_argument("--max-search-seconds", type=float, help="stop each search after this")
-    parser.add_argument("--iterations", type=int, default=CFParams.iterations)
+    defaults = CFParams()
+    for name in ("factors", "regularization", "alpha", "eps", "iterations"):
+        kind = type(getattr(defaults, name))
+        help_text = f"ALS {name} (the search starts here; default {getattr(defaults, name)})"
+        parser.add_argument(f"--{name}", type=kind, default=getattr(defaults, name), help=help_text)
     parser.add_argument("--cutoff", help="temporal cut-off: unix seconds or ISO 8601")
     parser.add_argument("--fraction", type=float, default=DEFAULT_TEST_FRACTION)
     parser.add_argument("--verbose", action="store_true", help="log each search point to stderr")
@@ -112,7 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = evaluate_product(
             dataset.signals,
-            params=CFParams(iterations=args.iterations),
+            params=CFParams(
+                factors=args.factors,
+                regularization=args.regularization,
+                alpha=args.alpha,
+                eps=args.eps,
+                iterations=args.iterations,
+            ),
             search=not args.no_search,
             seed=args.seed,
             ks=args.k,

@@ -94,3 +94,11 @@ def test_the_full_lastfm_2k_run_with_the_search_beats_the_default_params(capsys)
     models = result["splits"]["random"]["models"]
     assert models["als"]["ndcg@10"] > 0.23  # the untuned defaults reach about 0.22
     assert result["verdict"]["decided"] and not result["verdict"]["worse_than_popularity"]
+
+
+def test_als_params_can_be_given_on_the_command_line(tmp_path, capsys):
+    path = write_plays(tmp_path / "t.tsv", header=True)
+    argv = [str(path), "--json", "--regularization", "20", "--factors", "8", *FAST]
+    assert main(argv) == 0
+    params = json.loads(capsys.readouterr().out)["splits"]["random"]["params"]
+    assert (params["regularization"], params["factors"], params["iterations"]) == (20.0, 8, 3)
