@@ -97,13 +97,19 @@ def evaluate_product(
     splits: dict[str, Comparison] = {}
     for kind in kinds:
         split_start = time.perf_counter()
-        matrices, train = make_split(
-            signals,
-            kind,
-            cutoff=cutoff if kind == "temporal" else None,
-            fraction=fraction,
-            seed=seed,
-        )
+        try:
+            matrices, train = make_split(
+                signals,
+                kind,
+                cutoff=cutoff if kind == "temporal" else None,
+                fraction=fraction,
+                seed=seed,
+            )
+        except ValueError as exc:
+            if kind != "temporal" or len(kinds) == 1:
+                raise
+            notes.append(f"temporal split skipped: {exc}")
+            continue
         chosen, trail = params, []
         if search:
             tuning = tune_cf(

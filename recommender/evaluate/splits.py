@@ -122,7 +122,13 @@ def temporal_cutoff(plays: Plays, *, fraction: float = DEFAULT_TEST_FRACTION) ->
     keys = users.index_of(plays.user) * len(items) + items.index_of(plays.item)
     order = np.lexsort((plays.first, keys))
     firsts = plays.first[order][np.r_[True, keys[order][1:] != keys[order][:-1]]]
-    return int(np.quantile(firsts, 1 - fraction, method="higher"))
+    cutoff = int(np.quantile(firsts, 1 - fraction, method="higher"))
+    if cutoff <= firsts.min():  # nothing would train: move past the earliest time
+        later = firsts[firsts > firsts.min()]
+        if later.size == 0:
+            raise ValueError("every first play has the same time: nothing to split on")
+        cutoff = int(later.min())
+    return cutoff
 
 
 def split_plays_at(plays: Plays, cutoff: int) -> tuple[Plays, Plays]:

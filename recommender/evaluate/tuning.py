@@ -97,7 +97,10 @@ def tune_cf(
     start = time.perf_counter()
     base = base or CFParams()
     kind = resolve_split(signals, split)
-    matrices, _ = make_split(signals, kind, fraction=fraction, seed=seed + 1)
+    try:
+        matrices, _ = make_split(signals, kind, fraction=fraction, seed=seed + 1)
+    except ValueError as exc:
+        return Tuning(base, split=kind, metric=metric, note=f"no validation split ({exc}): kept")
     rows = sample_test_rows(matrices, eval_users, seed)
     k = int(metric.split("@")[1])
     result = Tuning(base, split=kind, metric=metric, validation_users=int(rows.size))

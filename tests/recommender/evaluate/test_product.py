@@ -98,3 +98,12 @@ def test_a_gate_can_run_the_temporal_split_alone_on_a_sample_of_listeners(world_
     assert list(result.splits) == ["temporal"]
     als = result.splits["temporal"].models["als"]
     assert als["users"] == 50 and "ndcg@10" in als and "ndcg@5" in als  # the verdict's metric
+
+
+def test_plays_all_at_one_time_skip_the_temporal_split_with_a_note():
+    users, items = np.repeat(np.arange(30), 5), np.tile(np.arange(5), 30) + np.arange(150) % 7
+    stamp = np.full(150, 1_700_000_000)
+    signals = Signals(Plays(users, items, np.ones(150), stamp, stamp))
+    result = evaluate_product(signals, params=PARAMS, search=True, grid={"alpha": (1.0,)})
+    assert list(result.splits) == ["random"] and result.verdict.split == "random"
+    assert "temporal split skipped: every first play has the same time" in result.notes[0]

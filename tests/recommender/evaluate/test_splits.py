@@ -146,3 +146,9 @@ def test_random_split_of_plays_alone_hides_the_same_cells_as_random_holdout():
     _, expected = random_holdout(matrix, fraction=0.2, seed=5)
     held = sp.csr_matrix((test[2], (test[0], test[1])), shape=matrix.shape)
     assert (held != expected).nnz == 0
+
+
+def test_the_cut_off_always_leaves_the_earliest_plays_to_train():
+    first = np.r_[np.zeros(90, np.int64), np.arange(1, 11)]  # 90 % of first plays at t=0
+    plays = Plays(np.arange(100), np.zeros(100, np.int64), np.ones(100), first, first)
+    assert temporal_cutoff(plays, fraction=0.95) == 1
