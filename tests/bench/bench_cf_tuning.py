@@ -1,6 +1,6 @@
 """Benchmark: the CF search on long-tailed, heavy-handed listening (run by hand, no database).
 
-    python tests/bench/bench_cf_tuning.py [--light 20000 --tracks 30000 --artists 6000
+    python tests/bench/bench_cf_tuning.py [--light 10000 --tracks 20000 --artists 4000
                                            --heavy 30 --broad-plays 400000]
 
 Builds a synthetic world of light listeners, `--heavy` listeners with ~15,000 plays each and
@@ -24,9 +24,9 @@ LIGHT_PLAYS = 40
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--light", type=int, default=20_000)
-    parser.add_argument("--tracks", type=int, default=30_000)
-    parser.add_argument("--artists", type=int, default=6_000)
+    parser.add_argument("--light", type=int, default=10_000)
+    parser.add_argument("--tracks", type=int, default=20_000)
+    parser.add_argument("--artists", type=int, default=4_000)
     parser.add_argument("--heavy", type=int, default=30)
     parser.add_argument("--broad-plays", type=int, default=400_000)
     parser.add_argument("--max-seconds", type=float, default=None)
