@@ -1,7 +1,9 @@
-"""Command line: python -m recommender.evaluate PATH [--json] [--seed N] [--k K ...] [--no-search].
+"""Command line: python -m recommender.evaluate PATH [options], or --synthetic LxT.
 
-An interactions file or the Last.fm 2K folder in; a table (or one JSON object) of ALS vs
-popularity vs random metrics on a per-user holdout out, with the ALS params chosen.
+An interactions file (tab-separated `user item count [time]`, ids any strings, header or not)
+or the Last.fm 2K folder in; a table per split (temporal when the file has times, and random)
+of ALS vs popularity vs random, the ALS params chosen, and the verdict against popularity out
+(or one JSON object with --json). A bad file is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -9,26 +11,42 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import asdict
+from datetime import UTC, datetime
 
 from recommender.cf import CFParams
-from recommender.evaluate.datasets import load_user_item_counts
-from recommender.evaluate.harness import DEFAULT_KS, Comparison, compare
-from recommender.interactions import build_matrix
+from recommender.evaluate.datasets import Dataset, DatasetError, load_dataset, parse_unix_time
+from recommender.evaluate.harness import DEFAULT_KS, Comparison
+from recommender.evaluate.product import ProductEvaluation, evaluate_product
+from recommender.evaluate.splits import DEFAULT_TEST_FRACTION
 
 METRICS = ("precision", "recall", "map", "ndcg", "coverage", "novelty")
+EXIT_BAD_INPUT = 2
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m recommender.evaluate", description=__doc__)
-    parser.add_argument("path", help="Last.fm 2K folder or a 'user item count' file")
-    parser.add_argument("--json", action="store_true", help="print one JSON object of metrics")
+    parser.add_argument("path", nargs="?", help="Last.fm 2K folder or a 'user item count' file")
+    parser.add_argument("--synthetic", metavar="LxT", help="a synthetic world, e.g. 2000x10000")
+    parser.add_argument("--listens", type=float, default=100.0, help="synthetic listens/listener")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--seed", type=int, default=0, help="split and model seed (default 0)")
     parser.add_argument("--k", type=int, nargs="+", default=list(DEFAULT_KS), help="cut-offs")
-    parser.add_argument("--no-search", action="store_true", help="skip the ALS grid search")
-    parser.add_argument("--iterations", type=int, default=CFParams.iterations)
-    parser.add_argument("--verbose", action="store_true", help="log each grid point to stderr")
-    return parser.parse_args(argv)
+    parser.add_argument("--no-search", action="store_true", help="skip the ALS param search")
+    parser.add_argument("--max-search-seconds", type=float, help="stop each search after this")
+    defaults = CFParams()
+    for name in ("factors", "regularization", "alpha", "eps", "iterations"):
+        kind = type(getattr(defaults, name))
+        help_text = f"ALS {name} (the search starts here; default {getattr(defaults, name)})"
+        parser.add_argument(f"--{name}", type=kind, default=getattr(defaults, name), help=help_text)
+    parser.add_argument("--cutoff", help="temporal cut-off: unix seconds or ISO 8601")
+    parser.add_argument("--fraction", type=float, default=DEFAULT_TEST_FRACTION)
+    parser.add_argument("--verbose", action="store_true", help="log each search point to stderr")
+    args = parser.parse_args(argv)
+    if (args.path is None) == (args.synthetic is None):
+        parser.error("give a PATH or --synthetic LISTENERSxTRACKS (not both)")
+    return args
 
 
 def format_table(result: Comparison, ks: list[int]) -> str:
@@ -45,27 +63,82 @@ def format_table(result: Comparison, ks: list[int]) -> str:
     return "\n".join(lines)
 
 
+def describe_split(result: Comparison) -> str:
+    info = result.info
+    if result.split == "temporal":
+        when = datetime.fromtimestamp(info["cutoff"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+        how = f"train before {when}; hits: tracks first played after it"
+    else:
+        how = f"a random {info['fraction']:.0%} of each listener's played tracks held out"
+    cold = info.get("cold_test_users", 0)
+    tail = f"; {cold} listeners with no history before it left out" if cold else ""
+    return f"== {result.split} split: {how}; {info['test_pairs']} test pairs{tail}"
+
+
+def format_report(dataset: Dataset, result: ProductEvaluation, ks: list[int]) -> str:
+    parts = [dataset.describe(), *result.notes]
+    for comparison in result.splits.values():
+        parts += ["", describe_split(comparison), format_table(comparison, ks)]
+    parts += ["", f"verdict: {result.verdict.reason}", f"total time: {result.seconds:.1f}s"]
+    return "\n".join(parts)
+
+
+def load(args: argparse.Namespace) -> Dataset:
+    if args.synthetic is None:
+        return load_dataset(args.path)
+    from recommender.evaluate.datasets import world_dataset
+    from recommender.synthetic import generate_world
+
+    try:
+        listeners, tracks = (int(x) for x in args.synthetic.lower().split("x"))
+    except ValueError:
+        raise DatasetError(f"--synthetic wants LISTENERSxTRACKS, got {args.synthetic!r}") from None
+    world = generate_world(
+        n_listeners=listeners,
+        n_tracks=tracks,
+        mean_listens_per_listener=args.listens,
+        seed=args.seed,
+    )
+    return world_dataset(world)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    start = time.perf_counter()
     try:
-        users, items, counts = load_user_item_counts(args.path)
+        dataset = load(args)
+        cutoff = parse_unix_time(args.cutoff, "--cutoff") if args.cutoff else None
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    interactions = build_matrix(users, items, counts, alpha=CFParams.alpha)
+        return EXIT_BAD_INPUT
+    load_seconds = time.perf_counter() - start
     log = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
-    result = compare(
-        interactions.counts,
-        seed=args.seed,
-        ks=args.k,
-        search=not args.no_search,
-        params=CFParams(iterations=args.iterations),
-        log=log,
-    )
+    try:
+        result = evaluate_product(
+            dataset.signals,
+            params=CFParams(
+                factors=args.factors,
+                regularization=args.regularization,
+                alpha=args.alpha,
+                eps=args.eps,
+                iterations=args.iterations,
+            ),
+            search=not args.no_search,
+            seed=args.seed,
+            ks=args.k,
+            cutoff=cutoff,
+            fraction=args.fraction,
+            max_search_seconds=args.max_search_seconds,
+            log=log,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.json:
-        print(json.dumps(result.models, sort_keys=True))
+        print(json.dumps({**result.to_dict(), "load_seconds": load_seconds}))
     else:
-        print(format_table(result, args.k))
+        print(format_report(dataset, result, args.k))
+        print(f"load time: {load_seconds:.1f}s")
     return 0
 
 

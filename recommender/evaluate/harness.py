@@ -1,15 +1,15 @@
 """Offline evaluation harness: score a recommender on held-out items, compare ALS to baselines.
 
 A fitted model (anything with `users`, `items`, `recommend_batch`) and train/test CSRs in;
-a flat dict of metrics out (`precision@10`, `ndcg@30`, `coverage@10`, ...).
+a flat dict of metrics out (`precision@10`, `ndcg@30`, `coverage@10`, ...). `compare_split`
+fits ALS, popularity and random on one `SplitMatrices` and scores all three the same way.
 """
 
 from __future__ import annotations
 
-import itertools
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+import copy
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -19,16 +19,10 @@ from recommender.cf import CFParams
 from recommender.cf import train as train_als
 from recommender.evaluate import metrics
 from recommender.evaluate.baselines import PopularityRecommender, RandomRecommender
-from recommender.evaluate.splits import random_holdout
+from recommender.evaluate.signals import SplitMatrices
 from recommender.interactions import IdMap, from_counts
 
 DEFAULT_KS = (10, 30)
-# Searched on a validation split carved out of train; 3 x 3 x 3 = 27 fits.
-DEFAULT_GRID: dict[str, tuple] = {
-    "factors": (32, 64, 128),
-    "regularization": (0.05, 5.0, 50.0),
-    "alpha": (1.0, 2.0, 4.0),
-}
 
 
 class Recommender(Protocol):
@@ -46,12 +40,16 @@ def evaluate(
     test: sp.spmatrix,
     *,
     ks: Sequence[int] = DEFAULT_KS,
+    exclude: sp.spmatrix | None = None,
+    rows: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Metrics of `model` over every user with held-out items, at each k in `ks`.
 
     `train` / `test` are in the model's index space (row r is `model.users.ids[r]`, column c is
-    `model.items.ids[c]`) and the model was fit on `train`, so it excludes train items itself.
-    Novelty uses train popularity (users per item).
+    `model.items.ids[c]`). Novelty uses train popularity (users per item). The model excludes
+    what it was fit on, or `exclude` (what each user has had) when given: a model fit on
+    visits must still recommend the visited artists' unplayed tracks. `rows` limits the
+    evaluation to those matrix rows (a sample, or a group of listeners).
     """
     train, test = sp.csr_matrix(train), sp.csr_matrix(test)
     if train.shape != test.shape or train.shape != (len(model.users), len(model.items)):
@@ -62,8 +60,11 @@ def evaluate(
     ks = sorted({int(k) for k in ks})
     n_users, n_items = train.shape
     n_relevant = np.diff(test.indptr)
-    rows = np.flatnonzero(n_relevant > 0)
-    rec_ids, _ = model.recommend_batch(model.users.ids[rows], n=ks[-1])
+    evaluated = np.flatnonzero(n_relevant > 0)
+    if rows is not None:
+        evaluated = np.intersect1d(evaluated, np.asarray(rows, dtype=np.int64))
+    rows = evaluated
+    rec_ids, _ = _excluding(model, exclude).recommend_batch(model.users.ids[rows], n=ks[-1])
     cols = model.items.index_of(rec_ids)
     hits = _hit_matrix(rows, cols, test)
     popularity = np.diff(sp.csc_matrix(train).indptr)
@@ -82,6 +83,21 @@ def evaluate(
     return result
 
 
+def _excluding(model: Recommender, exclude: sp.spmatrix | None) -> Recommender:
+    """The model ranking as before but excluding `exclude` instead of what it was fit on.
+
+    Rankers (CFModel and the baselines) exclude their `user_items`; a shallow copy with those
+    replaced leaves the fitted model untouched.
+    """
+    if exclude is None:
+        return model
+    if not hasattr(model, "user_items"):
+        raise TypeError(f"{type(model).__name__} has no user_items to exclude through")
+    clone = copy.copy(model)
+    clone.user_items = sp.csr_matrix(exclude, dtype=np.float32)
+    return clone
+
+
 def _hit_matrix(rows: np.ndarray, cols: np.ndarray, test: sp.csr_matrix) -> np.ndarray:
     """hits[u, i]: is user rows[u]'s i-th pick (column cols[u, i]) a test item?"""
     test = test.tocoo()
@@ -97,19 +113,27 @@ def _mean(values: np.ndarray) -> float:
 
 @dataclass
 class Comparison:
-    """What `compare` found: metrics per model, the chosen params, and the search trail."""
+    """What one split found: metrics per model, the ALS params, the search trail, timings.
+
+    `split` names the split ("temporal", "random"); `info` says how it was cut (cut-off time,
+    test users, listeners left out as cold starts).
+    """
 
     models: dict[str, dict[str, float]]
     params: CFParams
     search: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    split: str = "random"
+    info: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
+            "split": self.split,
             "models": self.models,
             "params": asdict(self.params),
             "search": self.search,
             "seconds": self.seconds,
+            "info": self.info,
         }
 
 
@@ -118,61 +142,40 @@ def fit_als(train: sp.spmatrix, params: CFParams):
     return train_als(from_counts(train, alpha=params.alpha, eps=params.eps), params)
 
 
-def grid_search(
-    train: sp.spmatrix,
-    *,
-    grid: Mapping[str, Iterable] = DEFAULT_GRID,
-    base: CFParams | None = None,
-    seed: int = 0,
-    metric: str = "ndcg@10",
-    fraction: float = 0.2,
-    log: Callable[[str], None] | None = None,
-) -> tuple[CFParams, list[dict]]:
-    """Pick the grid point with the best `metric` on a validation split carved from `train`."""
-    base = base or CFParams()
-    fit_part, validation = random_holdout(train, fraction=fraction, seed=seed + 1)
-    k = [int(metric.split("@")[1])]
-    names = list(grid)
-    trail: list[dict] = []
-    best: tuple[float, CFParams] | None = None
-    for values in itertools.product(*(grid[name] for name in names)):
-        params = replace(base, **dict(zip(names, values, strict=True)))
-        score = evaluate(fit_als(fit_part, params), fit_part, validation, ks=k)[metric]
-        trail.append({**dict(zip(names, values, strict=True)), metric: score})
-        if log:
-            log(f"{dict(zip(names, values, strict=True))} {metric}={score:.4f}")
-        if best is None or score > best[0]:
-            best = (score, params)
-    assert best is not None, "the grid is empty"
-    return best[1], trail
-
-
-def compare(
-    counts: sp.spmatrix,
+def compare_split(
+    split: SplitMatrices,
+    params: CFParams,
     *,
     seed: int = 0,
     ks: Sequence[int] = DEFAULT_KS,
-    search: bool = True,
-    grid: Mapping[str, Iterable] = DEFAULT_GRID,
-    params: CFParams | None = None,
-    fraction: float = 0.2,
-    log: Callable[[str], None] | None = None,
-) -> Comparison:
+    rows: np.ndarray | None = None,
+    models: Sequence[str] = ("als", "popularity", "random"),
+) -> dict[str, dict[str, float]]:
+    """Metrics of ALS (fit with `params`), popularity and random on one split.
+
+    All three train on the split's training side, exclude what each listener has had, and
+    are scored on the held-out plays of tracks new to the listener. Popularity counts the
+    listeners who played or saved a track.
+    """
+    builders = {
+        "als": lambda: fit_als(split.train, params),
+        "popularity": lambda: PopularityRecommender(split.listened),
+        "random": lambda: RandomRecommender(split.listened, seed=seed),
+    }
+    return {
+        name: evaluate(
+            builders[name](), split.listened, split.test, ks=ks, exclude=split.had, rows=rows
+        )
+        for name in models
+    }
+
+
+def compare(counts: sp.spmatrix, **kwargs) -> Comparison:
     """ALS vs popularity vs random on a per-user random holdout of a users x items counts CSR.
 
-    With `search`, ALS hyper-parameters are chosen on a validation split of train first; the
-    winner is refit on all of train and reported on test, like the baselines.
+    Kept for callers with one matrix of counts; `recommender.evaluate.product.evaluate_product`
+    takes plays with times and the other signals apart, and adds the temporal split.
     """
-    start = time.perf_counter()
-    params = replace(params or CFParams(), random_state=seed)
-    train, test = random_holdout(counts, fraction=fraction, seed=seed)
-    trail: list[dict] = []
-    if search:
-        params, trail = grid_search(train, grid=grid, base=params, seed=seed, log=log)
-    candidates = {
-        "als": fit_als(train, params),
-        "popularity": PopularityRecommender(train),
-        "random": RandomRecommender(train, seed=seed),
-    }
-    models = {name: evaluate(model, train, test, ks=ks) for name, model in candidates.items()}
-    return Comparison(models, params, trail, time.perf_counter() - start)
+    from recommender.evaluate.product import compare_counts  # product builds on this module
+
+    return compare_counts(counts, **kwargs)

@@ -1,13 +1,20 @@
 """Train/test splits for offline evaluation.
 
-A users x items CSR (or parallel event arrays with timestamps) in; what each user keeps for
-training and what they hide for testing out. Deterministic for a given seed.
+A users x items CSR, parallel event arrays, or `Signals` (plays with times, other signals
+apart) in; what each user keeps for training and what they hide for testing out. The product's
+split is `temporal_split`: train on everything before a cut-off, test on the tracks listeners
+first played after it. Only plays are ever held out. Deterministic for a given seed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+
+from recommender.evaluate.signals import Plays, Signals, SplitMatrices, Triple, split_matrices
+from recommender.interactions import IdMap
+
+DEFAULT_TEST_FRACTION = 0.2
 
 
 def random_holdout(
@@ -97,3 +104,158 @@ def temporal_holdout(
         keys = user_ids * (int(item_ids.max()) - low + 1) + (item_ids - low)
         test_mask &= ~np.isin(keys, keys[train_mask])
     return train_mask, test_mask
+
+
+def temporal_cutoff(plays: Plays, *, fraction: float = DEFAULT_TEST_FRACTION) -> int:
+    """The unix time after which the latest `fraction` of first plays of a (user, item) fall.
+
+    Listeners discover tracks all the time, so this leaves about `fraction` of all discoveries
+    to predict, whatever span the data covers.
+    """
+    if not plays.has_times:
+        raise ValueError("plays have no times: a temporal split needs first/last play times")
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must be between 0 and 1, got {fraction}")
+    if len(plays) == 0:
+        raise ValueError("no plays to split")
+    users, items = IdMap.from_ids(plays.user), IdMap.from_ids(plays.item)
+    keys = users.index_of(plays.user) * len(items) + items.index_of(plays.item)
+    order = np.lexsort((plays.first, keys))
+    firsts = plays.first[order][np.r_[True, keys[order][1:] != keys[order][:-1]]]
+    cutoff = int(np.quantile(firsts, 1 - fraction, method="higher"))
+    if cutoff <= firsts.min():  # nothing would train: move past the earliest time
+        later = firsts[firsts > firsts.min()]
+        if later.size == 0:
+            raise ValueError("every first play has the same time: nothing to split on")
+        cutoff = int(later.min())
+    return cutoff
+
+
+def split_plays_at(plays: Plays, cutoff: int) -> tuple[Plays, Plays]:
+    """(before, after): each row's plays on either side of `cutoff` (after means >= cutoff).
+
+    A row whose plays span the cut-off is shared out in proportion to time, assuming its
+    plays were spread evenly between its first and last; its first play stays before and
+    its last after. Before-rows end at `cutoff - 1`, after-rows start at `cutoff`.
+    """
+    if not plays.has_times:
+        raise ValueError("plays have no times: a temporal split needs first/last play times")
+    first, last, count = plays.first, plays.last, plays.count
+    spans = (first < cutoff) & (last >= cutoff)
+    before = np.where(last < cutoff, count, 0.0)
+    share = (cutoff - first[spans]) / np.maximum(last[spans] - first[spans], 1)
+    estimate = count[spans] * share
+    many = count[spans] >= 2
+    before[spans] = np.where(
+        many, np.clip(np.rint(estimate), 1, np.maximum(count[spans] - 1, 1)), count[spans]
+    )
+    after = count - before
+    keep_before, keep_after = before > 0, after > 0
+    train = Plays(
+        plays.user[keep_before],
+        plays.item[keep_before],
+        before[keep_before],
+        first[keep_before],
+        np.minimum(last[keep_before], cutoff - 1),
+    )
+    test = Plays(
+        plays.user[keep_after],
+        plays.item[keep_after],
+        after[keep_after],
+        np.maximum(first[keep_after], cutoff),
+        last[keep_after],
+    )
+    return train, test
+
+
+def temporal_split(
+    signals: Signals,
+    *,
+    cutoff: int | None = None,
+    fraction: float = DEFAULT_TEST_FRACTION,
+) -> tuple[Signals, Triple, int]:
+    """(train signals, test (user, item, plays), cutoff): predict what comes after `cutoff`.
+
+    Train keeps every play before the cut-off and all other signals. Test holds the plays
+    after it of (user, item) pairs with no play before: tracks new to the listener. Without
+    `cutoff`, `temporal_cutoff(plays, fraction=fraction)` picks it.
+    """
+    plays = signals.plays
+    if cutoff is None:
+        cutoff = temporal_cutoff(plays, fraction=fraction)
+    before, after = split_plays_at(plays, int(cutoff))
+    users, items = signals.id_maps()
+    width = len(items)
+    known = users.index_of(before.user) * width + items.index_of(before.item)
+    later = users.index_of(after.user) * width + items.index_of(after.item)
+    new = ~np.isin(later, known)
+    test = (after.user[new], after.item[new], after.count[new])
+    return signals.with_plays(before), test, int(cutoff)
+
+
+def random_split(
+    signals: Signals,
+    *,
+    fraction: float = DEFAULT_TEST_FRACTION,
+    seed: int = 0,
+    min_items: int = 2,
+) -> tuple[Signals, Triple]:
+    """(train signals, test (user, item, plays)): hide a random `fraction` of each listener's
+    played tracks (`random_holdout` over (user, item) pairs).
+
+    Tracks the listener also saved or skipped are never hidden (they would stay "had"), and
+    the other signals always train. Times, when present, follow their rows into train.
+    """
+    plays = signals.plays
+    users, items = signals.id_maps()
+    rows, cols = users.index_of(plays.user), items.index_of(plays.item)
+    key = rows * len(items) + cols
+    had_u, had_i = Signals(Plays([], [], []), signals.others).had()
+    had_key = users.index_of(had_u) * len(items) + items.index_of(had_i)
+    eligible = (plays.count > 0) & ~np.isin(key, had_key)
+    unique_keys, pair_of_row = np.unique(key[eligible], return_inverse=True)
+    pair_matrix = sp.csr_matrix(
+        (
+            np.arange(1, unique_keys.size + 1, dtype=np.float64),
+            (unique_keys // len(items), unique_keys % len(items)),
+        ),
+        shape=(len(users), len(items)),
+    )
+    _, held = random_holdout(pair_matrix, fraction=fraction, seed=seed, min_items=min_items)
+    held_pairs = np.zeros(unique_keys.size, dtype=bool)
+    held_pairs[held.data.astype(np.int64) - 1] = True
+    test_rows = np.zeros(len(plays), dtype=bool)
+    test_rows[np.flatnonzero(eligible)] = held_pairs[pair_of_row.ravel()]
+    test = (plays.user[test_rows], plays.item[test_rows], plays.count[test_rows])
+    return signals.with_plays(plays.take(~test_rows)), test
+
+
+SPLIT_KINDS = ("temporal", "random")
+
+
+def make_split(
+    signals: Signals,
+    kind: str,
+    *,
+    cutoff: int | None = None,
+    fraction: float = DEFAULT_TEST_FRACTION,
+    seed: int = 0,
+) -> tuple[SplitMatrices, Signals]:
+    """(matrices of the split, its training signals) for kind "temporal" or "random".
+
+    The matrices span every user and item in `signals`, so a split of a split (a validation
+    split carved from the training side) keeps the same shape.
+    """
+    users, items = signals.id_maps()
+    if kind == "temporal":
+        train, test, cutoff = temporal_split(signals, cutoff=cutoff, fraction=fraction)
+        info = {"cutoff": cutoff}
+    elif kind == "random":
+        train, test = random_split(signals, fraction=fraction, seed=seed)
+        info = {"fraction": fraction}
+    else:
+        raise ValueError(f"unknown split {kind!r}; use one of {SPLIT_KINDS}")
+    matrices = split_matrices(kind, train, test, users=users, items=items, info=info)
+    matrices.info["test_users"] = int((np.diff(matrices.test.indptr) > 0).sum())
+    matrices.info["test_pairs"] = int(matrices.test.nnz)
+    return matrices, train

@@ -4,9 +4,12 @@ import scipy.sparse as sp
 
 from recommender.cf import CFParams
 from recommender.evaluate import metrics
-from recommender.evaluate.harness import compare, evaluate
+from recommender.evaluate.baselines import PopularityRecommender
+from recommender.evaluate.harness import compare, compare_split, evaluate
+from recommender.evaluate.signals import Plays, Signals
+from recommender.evaluate.splits import make_split
 from recommender.interactions import IdMap
-from tests.recommender.factories import planted_interactions
+from tests.recommender.factories import planted_interactions, planted_rows
 
 
 class FixedRecommender:
@@ -68,10 +71,32 @@ def test_compare_ranks_als_above_popularity_above_random_on_planted_tastes():
     assert "coverage@5" in result.models["als"] and result.params.factors == 4
 
 
-def test_compare_grid_search_keeps_the_best_validation_point():
+def test_compare_search_keeps_the_best_validation_point():
     counts = planted_interactions().counts
     grid = {"factors": (2, 4), "regularization": (5.0,)}
-    result = compare(counts, seed=0, ks=(5,), grid=grid, params=CFParams(iterations=5))
-    assert len(result.search) == 2
+    base = CFParams(factors=4, regularization=5.0, iterations=5)
+    result = compare(counts, seed=0, ks=(5,), grid=grid, params=base)
+    assert [row["factors"] for row in result.search] == [4, 2]  # the base, then the new point
     best = max(result.search, key=lambda row: row["ndcg@10"])  # the search always uses ndcg@10
     assert result.params.factors == best["factors"]
+
+
+def test_a_visited_artists_unplayed_track_can_still_be_recommended_and_hit():
+    # user 0 played item 0 and visited the artist of item 1; user 1 played items 0 and 1.
+    train = sp.csr_matrix(np.array([[3.0, 0.25], [1.0, 2.0]]))  # the visit weighs 0.25
+    had = sp.csr_matrix(np.array([[1.0, 0.0], [1.0, 1.0]]))  # a visit is not "had"
+    test = sp.csr_matrix(np.array([[0.0, 1.0], [0.0, 0.0]]))
+    model = PopularityRecommender(train)
+    hidden = evaluate(model, train, test, ks=(1,))
+    assert hidden["precision@1"] == 0.0  # excluding what it was fit on hides item 1
+    shown = evaluate(model, train, test, ks=(1,), exclude=had)
+    assert shown["precision@1"] == 1.0
+
+
+def test_compare_split_ranks_als_above_popularity_on_planted_tastes():
+    users, items, counts = planted_rows()
+    split, _ = make_split(Signals(Plays(users, items, counts)), "random", seed=1)
+    params = CFParams(factors=4, regularization=5.0, iterations=10)
+    result = compare_split(split, params, ks=(5,))
+    ndcg = {name: values["ndcg@5"] for name, values in result.items()}
+    assert ndcg["als"] > max(ndcg["popularity"], ndcg["random"])
