@@ -96,14 +96,36 @@ def temporal_test(
     return test, cutoff
 
 
+def cells_matrix(
+    interactions: Interactions, user_ids: np.ndarray, item_ids: np.ndarray
+) -> sp.csr_matrix:
+    """A 0/1 matrix in `interactions`' index space with these (user id, item id) cells set;
+    ids the interactions do not know are left out."""
+    rows = interactions.users.index_of(user_ids)
+    cols = interactions.items.index_of(item_ids)
+    keep = (rows >= 0) & (cols >= 0)
+    cells = sp.csr_matrix(
+        (np.ones(int(keep.sum()), np.float32), (rows[keep], cols[keep])), shape=interactions.shape
+    )
+    cells.sum_duplicates()
+    cells.data[:] = 1.0
+    return cells
+
+
 def train_and_evaluate(
     interactions: Interactions,
     params: CFParams,
     *,
     test: sp.csr_matrix | None = None,
+    had: sp.csr_matrix | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[CFModel, dict[str, float]]:
-    """Fit ALS on all interactions but the `test` cells, evaluate on them, restore the rows."""
+    """Fit ALS on all interactions but the `test` cells, evaluate on them, restore the rows.
+
+    `had` (same index space) is what each listener had before the test: the ranking leaves
+    out those cells and only those, so a visited artist's unplayed tracks can still be hits.
+    Without it, everything the model trained on is left out.
+    """
     interactions = interactions.with_alpha(params.alpha, eps=params.eps)
     counts = interactions.counts
     if test is None or test.nnz == 0:
@@ -119,8 +141,14 @@ def train_and_evaluate(
         items=interactions.items,
     )
     model = train(fit_on, params, progress=progress)
-    metrics = evaluate(model, fit_on.matrix, test, ks=EVAL_KS)
-    baseline = evaluate(PopularityRecommender(fit_on), fit_on.matrix, test, ks=EVAL_KS)
+    exclude = None
+    if had is not None:
+        exclude = sp.csr_matrix(had - had.multiply(test.astype(bool)), dtype=np.float32)
+        exclude.eliminate_zeros()
+    metrics = evaluate(model, fit_on.matrix, test, ks=EVAL_KS, exclude=exclude)
+    baseline = evaluate(
+        PopularityRecommender(fit_on), fit_on.matrix, test, ks=EVAL_KS, exclude=exclude
+    )
     metrics.update({f"popularity_{k}": v for k, v in baseline.items() if "@" in k})
     _restore_rows(model, interactions, np.flatnonzero(np.diff(test.indptr)))
     if not np.isfinite(model.user_factors).all() or not np.isfinite(model.item_factors).all():

@@ -155,7 +155,7 @@ RATELIMIT_WINDOW = env_int("RATELIMIT_WINDOW", 10)
 
 # --- collaborative filtering (implicit ALS) ---
 CF_FACTORS = env_int("CF_FACTORS", 64)
-CF_REGULARIZATION = float(os.environ.get("CF_REGULARIZATION", 0.05))
+CF_REGULARIZATION = float(os.environ.get("CF_REGULARIZATION", 20.0))
 CF_ALPHA = float(os.environ.get("CF_ALPHA", 2.0))
 CF_ITERATIONS = env_int("CF_ITERATIONS", 15)
 

@@ -140,7 +140,7 @@ def test_retrain_task_returns_the_new_active_version():
     assert ModelVersion.objects.get(pk=result["version_id"]).artifact_path
 
 
-def test_evaluate_command_prints_als_and_both_baselines(capsys):
+def test_evaluate_command_compares_on_the_temporal_and_the_random_split(capsys):
     import json
 
     from django.core.management import call_command
@@ -148,8 +148,26 @@ def test_evaluate_command_prints_als_and_both_baselines(capsys):
     make_world()
     call_command("evaluate", "--json")
     result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"als", "popularity", "random"}
-    assert result["als"]["ndcg@10"] > result["random"]["ndcg@10"]
+    assert list(result["splits"]) == ["temporal", "random"]
+    for split in result["splits"].values():
+        assert set(split["models"]) == {"als", "popularity", "random"}
+        assert split["models"]["als"]["ndcg@10"] > split["models"]["random"]["ndcg@10"]
+    assert result["verdict"]["split"] == "temporal"
+
+
+def test_evaluate_search_apply_stores_a_tuning_the_next_retrain_uses(capsys):
+    from django.core.management import call_command
+
+    from webapp.training.models import CFTuning
+
+    make_world()
+    call_command("evaluate", "--search", "--apply")
+    tuning = CFTuning.objects.get()
+    assert tuning.applied and tuning.table and tuning.validation_users > 0
+    assert "temporal split" in capsys.readouterr().out
+    version = services.cf_retrain()
+    for name, value in tuning.params.items():
+        assert version.params[name] == value
 
 
 def test_evaluate_command_on_an_empty_database_says_there_is_no_data():

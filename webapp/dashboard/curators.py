@@ -24,6 +24,7 @@ GRANTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("listening", "playingnow"): READ,
     ("listening", "invite"): ALL,
     ("training", "modelversion"): ("view", "change"),
+    ("training", "cftuning"): ("view", "change"),
     ("culture", "crawlsource"): ALL,
     ("culture", "crawlrun"): READ,
     ("culture", "document"): ("view", "delete"),

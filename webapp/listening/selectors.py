@@ -17,7 +17,7 @@ from django.db.models import Max, Min, QuerySet
 from recommender.interactions import SIGNAL_WEIGHTS
 from webapp.catalog.models import Track
 from webapp.dbarrays import sql_arrays
-from webapp.listening.models import Listen, PlayingNow, Profile, SavedTrack
+from webapp.listening.models import Listen, PlayingNow, Profile, SavedTrack, TrackSignal
 
 
 def listener_recent_listens(*, user: AbstractBaseUser, limit: int = 20) -> QuerySet[Listen]:
@@ -226,3 +226,39 @@ def plays_first_last(
         ("i8", "i8", "f8", "i8", "i8"),
     )
     return users, tracks, counts, firsts, lasts
+
+
+def signals_by_kind(
+    *, user_ids: Sequence[int] | None = None
+) -> tuple[tuple[np.ndarray, ...], dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """Plays with their times, and the other signals apart, for offline evaluation.
+
+    Returns ((listener ids, track ids, play counts, first play, last play), {"save": ...,
+    "skip": ..., "visit": ...}) where each other signal is (listener ids, track ids, count);
+    a visit is spread over the artist's tracks as CF sees it.
+    """
+    plays = plays_first_last(user_ids=user_ids)
+    saves = sql_arrays(
+        f"""SELECT user_id, track_id, 1 FROM listening_tracksignal
+            WHERE saved_at IS NOT NULL AND {_users_where(user_ids)}""",
+        ("i8", "i8", "f8"),
+    )
+    skips = sql_arrays(
+        f"""SELECT user_id, track_id, skip_count FROM listening_tracksignal
+            WHERE skip_count > 0 AND {_users_where(user_ids)}""",
+        ("i8", "i8", "f8"),
+    )
+    visits = signals_weighted(
+        user_ids=user_ids, weights={"play": 0.0, "save": 0.0, "visit": 1.0, "skip": 0.0}
+    )
+    keep = visits[2] > 0  # the zero-weight play and save rows of the same query
+    return plays, {
+        "save": tuple(saves),
+        "skip": tuple(skips),
+        "visit": tuple(column[keep] for column in visits),
+    }
+
+
+def listener_count_with_plays() -> int:
+    """How many listeners have at least one play."""
+    return TrackSignal.objects.filter(play_count__gt=0).values("user_id").distinct().count()

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from webapp.training import services
-from webapp.training.models import ListenerVector, ModelVersion
+from webapp.training.models import CFTuning, ListenerVector, ModelVersion
 from webapp.training.tasks import retrain_cf
 
 
@@ -107,3 +107,18 @@ class ListenerVectorAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "version"]
     readonly_fields = ["user", "version", "updated_at"]
     exclude = ["factors"]
+
+
+@admin.register(CFTuning)
+class CFTuningAdmin(admin.ModelAdmin):
+    """Each search for CF's params on the product's data; the applied one trains next."""
+
+    list_display = [
+        "pk", "created_at", "params", "split", "best_score", "popularity_score",
+        "validation_users", "complete", "seconds", "applied",
+    ]  # fmt: skip
+    list_filter = ["applied", "split"]
+    readonly_fields = [f.name for f in CFTuning._meta.fields if f.name != "applied"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

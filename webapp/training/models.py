@@ -82,3 +82,30 @@ class ListenerVector(models.Model):
             models.UniqueConstraint(fields=["version", "user"], name="listenervector_unique")
         ]
         indexes = [models.Index(fields=["version", "seq"], name="listenervector_version_seq")]
+
+
+class CFTuning(models.Model):
+    """One search for CF's factors, regularization, alpha and eps on the product's own data.
+
+    The latest applied tuning gives the params of the next retrain (`cf_params_default`).
+    """
+
+    params = models.JSONField(help_text="The params the search chose.")
+    table = models.JSONField(default=list, blank=True, help_text="Every point it tried.")
+    split = models.CharField(max_length=16, blank=True)
+    metric = models.CharField(max_length=16, blank=True)
+    best_score = models.FloatField(null=True, blank=True)
+    popularity_score = models.FloatField(null=True, blank=True)
+    validation_users = models.PositiveIntegerField(default=0)
+    complete = models.BooleanField(default=True)
+    note = models.CharField(max_length=300, blank=True)
+    seconds = models.FloatField(default=0.0)
+    applied = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "CF tuning"
+
+    def __str__(self) -> str:
+        return f"CF tuning #{self.pk}{' (applied)' if self.applied else ''}"

@@ -24,12 +24,14 @@ from recommender.cf_serving import CFServing
 from recommender.cf_training import (
     Plays,
     beats_popularity,
+    cells_matrix,
     eval_candidates,
     temporal_test,
     train_and_evaluate,
 )
 from recommender.interactions import Interactions, build_matrix
-from webapp.listening.selectors import plays_first_last, signals_weighted
+from webapp.listening.selectors import listeners_had, plays_first_last, signals_weighted
+from webapp.training.evaluation import cf_params_default
 from webapp.training.models import ListenerVector, ModelKind, ModelVersion, RunStatus
 from webapp.training.registry import Snapshot, registry
 from webapp.training.selectors import listeners_changed_since, model_version_active
@@ -44,15 +46,6 @@ REFRESH_BATCH = 5000
 
 class TrainingError(Exception):
     """A training run failed; the message says why and the version row records it."""
-
-
-def cf_params_default() -> CFParams:
-    return CFParams(
-        factors=settings.CF_FACTORS,
-        regularization=settings.CF_REGULARIZATION,
-        alpha=settings.CF_ALPHA,
-        iterations=settings.CF_ITERATIONS,
-    )
 
 
 def interactions_export(*, params: CFParams) -> Interactions:
@@ -163,9 +156,10 @@ def cf_retrain(
                 message=f"Data and params unchanged since version #{active.pk}; it stays active.",
             )
         stage = time.monotonic()
-        candidates = eval_candidates(interactions)
-        users, items, _, first, _ = plays_first_last(user_ids=candidates.tolist())
+        candidates = eval_candidates(interactions).tolist()
+        users, items, _, first, _ = plays_first_last(user_ids=candidates)
         test, cutoff = temporal_test(interactions, Plays(users, items, first))
+        had = cells_matrix(interactions, *listeners_had(user_ids=candidates))
         seconds["seconds_split"] = time.monotonic() - stage
         run.report(0.05, f"Training ALS on {n_users} listeners x {n_items} tracks")
         stage = time.monotonic()
@@ -173,6 +167,7 @@ def cf_retrain(
             interactions,
             params,
             test=test,
+            had=had,
             progress=lambda done, total: run.report(
                 0.05 + 0.85 * done / total, f"ALS iteration {done}/{total}"
             ),

@@ -44,3 +44,12 @@ def refresh_listeners_enqueue(user_ids) -> int:
             refresh_listener_cf.apply_async((int(user_id),), countdown=REFRESH_DELAY_SECONDS)
             queued += 1
     return queued
+
+
+@shared_task(name="training.tune_cf")
+def tune_cf(apply: bool = True) -> dict:
+    """Search CF's params on the product's data; applied, the next retrain uses them."""
+    from webapp.training.evaluation import cf_tune
+
+    tuning = cf_tune(apply=apply)
+    return {"tuning_id": tuning.pk, "params": tuning.params, "applied": tuning.applied}

@@ -1,41 +1,58 @@
-"""manage.py evaluate: ALS vs popularity vs random on a holdout of the database's signals."""
+"""manage.py evaluate: CF vs popularity vs random on the database, temporal and random splits.
+
+--search tunes CF's params on a validation split first; --search --apply stores the tuning so
+the next retrain uses it (the same as the scheduled tuning task).
+"""
 
 import json
+from dataclasses import replace
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recommender.cf import CFParams
-from recommender.evaluate.__main__ import format_table
-from recommender.evaluate.harness import DEFAULT_KS, compare
-from webapp.training.services import cf_params_default, interactions_export
+from recommender.evaluate.__main__ import describe_split, format_table
+from recommender.evaluate.harness import DEFAULT_KS
+from webapp.listening.selectors import listener_count_with_plays
+from webapp.training.evaluation import cf_evaluate, cf_params_default, cf_tune
 
 
 class Command(BaseCommand):
-    help = "Evaluate ALS against popularity and random baselines on the listening data."
+    help = "Evaluate CF against popularity and random on the listening data (and tune it)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--k", type=int, nargs="+", default=list(DEFAULT_KS))
-        parser.add_argument("--search", action="store_true", help="Grid-search ALS params.")
+        parser.add_argument(
+            "--search", action="store_true", help="Tune factors, regularization, alpha, eps."
+        )
+        parser.add_argument(
+            "--apply", action="store_true", help="With --search: the next retrain uses it."
+        )
 
     def handle(self, *args, **options) -> None:
-        params: CFParams = cf_params_default()
-        interactions = interactions_export(params=params)
-        if interactions.counts.nnz == 0:
+        if options["apply"] and not options["search"]:
+            raise CommandError("--apply needs --search: there is nothing to apply otherwise.")
+        if listener_count_with_plays() == 0:
             raise CommandError("No listening data yet: nothing to evaluate.")
-        if interactions.shape[0] < 2:
+        if listener_count_with_plays() < 2:
             raise CommandError("Evaluation needs at least two listeners with listens.")
         log = (lambda line: self.stderr.write(line)) if options["verbosity"] > 1 else None
-        result = compare(
-            interactions.counts,
-            seed=options["seed"],
-            ks=options["k"],
-            search=options["search"],
-            params=params,
-            log=log,
-        )
+        params = None
+        if options["search"]:
+            tuning = cf_tune(apply=options["apply"], log=log)
+            params = None if options["apply"] else replace(cf_params_default(), **tuning.params)
+            self.stderr.write(
+                f"CF tuning #{tuning.pk}: {tuning.params} ({tuning.split} split, "
+                f"{tuning.metric} {tuning.best_score} vs popularity {tuning.popularity_score}, "
+                f"{len(tuning.table)} points, {tuning.seconds:.0f} s)"
+                + (" - applied" if tuning.applied else "")
+            )
+        result = cf_evaluate(params=params, seed=options["seed"], ks=options["k"], log=log)
         if options["json"]:
-            self.stdout.write(json.dumps(result.models, sort_keys=True))
-        else:
-            self.stdout.write(format_table(result, options["k"]))
+            self.stdout.write(json.dumps(result.to_dict(), default=str))
+            return
+        for comparison in result.splits.values():
+            self.stdout.write(describe_split(comparison))
+            self.stdout.write(format_table(comparison, options["k"]))
+        verdict = result.verdict
+        self.stdout.write(f"verdict: {verdict.reason}")
