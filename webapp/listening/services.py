@@ -1,4 +1,4 @@
-"""Listening writes: listeners and tokens, listens (batched), playing-now, saves, visits, skips.
+"""Listening writes: listeners, hashed tokens, listens (batched), playing-now, saves, visits, skips.
 
 Listens are stored set-based: one bulk insert per batch that ignores rows already stored, so a
 re-submitted or re-imported listen is stored once.
@@ -22,6 +22,7 @@ from webapp.listening.models import (
     Profile,
     SavedTrack,
     Skip,
+    api_token_hash,
     new_api_token,
 )
 
@@ -43,7 +44,7 @@ class ListenRecord:
 
 
 def listener_create(*, username: str, password: str | None = None) -> User:
-    """Create a listener (a non-staff user with a profile and API token), or return it."""
+    """Create a listener (a non-staff user with a profile, no API token yet), or return it."""
     user, created = User.objects.get_or_create(username=username)
     if created or password:
         if password:
@@ -56,10 +57,21 @@ def listener_create(*, username: str, password: str | None = None) -> User:
 
 
 def listener_token_regenerate(*, user: User) -> str:
+    """Issue the listener a new API token and return it: the only time it can be read.
+
+    Only its hash is stored; the previous token stops working at once.
+    """
+    token = new_api_token()
     profile, _ = Profile.objects.get_or_create(user=user)
-    profile.api_token = new_api_token()
-    profile.save(update_fields=["api_token"])
-    return profile.api_token
+    profile.token_hash = api_token_hash(token)
+    profile.token_prefix = token[: Profile.TOKEN_PREFIX_LENGTH]
+    profile.save(update_fields=["token_hash", "token_prefix"])
+    return token
+
+
+def listener_token_revoke(*, user: User) -> None:
+    """The listener's API token stops working; they can issue a new one on their profile."""
+    Profile.objects.filter(user=user).update(token_hash=None, token_prefix="")
 
 
 def listens_store(

@@ -1,4 +1,4 @@
-"""Every user is a listener: a profile with an API token is created with the user."""
+"""Every user is a listener: a profile is created with the user (its API token when asked for)."""
 
 from django.conf import settings
 from django.db.models.signals import post_save
