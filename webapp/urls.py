@@ -13,3 +13,6 @@ urlpatterns = [
     path("", include("webapp.listening.urls")),
     path("", include("webapp.training.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# A database lock that outlasts SQLite's busy timeout is 503 with Retry-After, not 500.
+handler500 = "webapp.listening.busy.server_error"

@@ -11,7 +11,7 @@ from tests.webapp.test_api_helpers import (
     stored,
     submit,
 )
-from webapp.listening.api.validation import LISTEN_MINIMUM_TS
+from webapp.listening.limits import LISTEN_MINIMUM_TS
 
 pytestmark = pytest.mark.django_db
 

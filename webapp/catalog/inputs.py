@@ -5,12 +5,14 @@ name, or where a text cannot be stored out. Every part of the project that reads
 uses these, so an MBID or a NUL is judged the same way everywhere.
 """
 
+import re
 import uuid
 
 #: Longest artist name, track title and release name the catalog stores (its columns' length).
 #: Longer names are cut to this before any other work, so no request pays for the rest.
 NAME_MAX_LENGTH = 300
 
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 NUL = "nul"
 SURROGATE = "surrogate"
 
@@ -29,6 +31,13 @@ def mbid_parse(value: object) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None
+
+
+def is_mbid(value: object) -> bool:
+    """Whether mbid_parse would find a UUID in value; the common spelling without parsing."""
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return True
+    return mbid_parse(value) is not None
 
 
 def name_clip(name: str) -> str:
