@@ -3,10 +3,21 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
+
+from webapp.listening.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+
+# Logins are throttled per username and per IP (webapp.listening.login_throttle).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(
+        "accounts/login/",
+        LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("1/", include("webapp.listening.api_urls")),
     path("", include("webapp.catalog.urls")),
