@@ -83,7 +83,7 @@ def test_each_distinct_name_is_normalized_once_per_batch(monkeypatch):
 
 
 def test_names_are_cut_to_the_column_length_before_they_are_stored():
-    (track_id,) = tracks_resolve(refs=[TrackRef("\ufdfd" * 3300, "t" * 1000, "r" * 400)])
+    (track_id,) = tracks_resolve(refs=[TrackRef("\ufdfa" * 3300, "t" * 1000, "r" * 400)])
 
     track = Track.objects.select_related("artist").get(pk=track_id)
     assert len(track.artist.name) == len(track.title) == len(track.release_name) == 300

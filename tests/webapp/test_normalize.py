@@ -41,6 +41,6 @@ def test_names_made_only_of_combining_marks_keep_their_raw_form(a, b):
 
 
 def test_only_the_first_300_characters_of_a_name_are_read():
-    wide = "\ufdfd"  # one character that NFKD expands to eighteen
+    wide = "\ufdfa"  # one character that NFKD expands to eighteen
     assert normalize_name(wide * 3300) == normalize_name(wide * 300)
     assert len(normalize_name("x" * 5000)) == 300

@@ -17,13 +17,16 @@ from webapp.catalog.inputs import NAME_MAX_LENGTH
 MAX_LENGTH = NAME_MAX_LENGTH
 _NON_WORD = re.compile(r"[^\w\u0300-\u036f\u0900-\u0dff\u3099\u309a]+", re.UNICODE)
 _ACCENT_SCRIPTS_END = 0x0530  # Latin, IPA, Greek, Cyrillic, Armenian: accents are decoration
+#: Decomposed characters read at most: an accented name doubles in NFKD, but one ligature can
+#: become eighteen characters, and folding is a Python loop over each of them.
+_MAX_DECOMPOSED = 4 * NAME_MAX_LENGTH
 
 
 def _fold_accents(text: str) -> str:
     """Drop combining marks only where they decorate a Latin, Greek or Cyrillic letter."""
     out: list[str] = []
     base = ""
-    for ch in unicodedata.normalize("NFKD", text):
+    for ch in unicodedata.normalize("NFKD", text)[:_MAX_DECOMPOSED]:
         if unicodedata.combining(ch):
             if base and ord(base) < _ACCENT_SCRIPTS_END:
                 continue
