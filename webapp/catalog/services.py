@@ -76,13 +76,14 @@ def artists_resolve(*, refs: Sequence[TrackRef], names: _Names | None = None) ->
 def _artists_known(keys: Iterable[_ArtistKey], by_mbid=None, by_name=None):
     """({mbid: id}, {normalized name: (id, mbid)}) of the artists these keys name."""
     by_mbid, by_name = dict(by_mbid or {}), dict(by_name or {})
-    mbids = {key.mbid for key in keys if key.mbid is not None}
-    by_mbid.update(Artist.objects.filter(mbid__in=mbids).values_list("mbid", "id"))
-    wanted_names = {key.name_normalized for key in keys if key.mbid not in by_mbid}
-    rows = Artist.objects.filter(name_normalized__in=wanted_names)
-    by_name.update(
-        (name, (pk, mbid)) for name, pk, mbid in rows.values_list("name_normalized", "id", "mbid")
-    )
+    if mbids := {key.mbid for key in keys if key.mbid is not None}:  # no query for none
+        by_mbid.update(Artist.objects.filter(mbid__in=mbids).values_list("mbid", "id"))
+    if names := {key.name_normalized for key in keys if key.mbid not in by_mbid}:
+        rows = Artist.objects.filter(name_normalized__in=names)
+        by_name.update(
+            (name, (pk, mbid))
+            for name, pk, mbid in rows.values_list("name_normalized", "id", "mbid")
+        )
     return by_mbid, by_name
 
 
@@ -137,11 +138,13 @@ def tracks_resolve(*, refs: Sequence[TrackRef]) -> list[int]:
     CatalogConflict."""
     names = _Names()
     recordings = [mbid_parse(ref.recording_mbid) for ref in refs]
-    by_mbid = dict(
-        Track.objects.filter(recording_mbid__in=set(recordings) - {None}).values_list(
-            "recording_mbid", "id"
+    by_mbid = {}
+    if wanted_mbids := set(recordings) - {None}:
+        by_mbid = dict(
+            Track.objects.filter(recording_mbid__in=wanted_mbids).values_list(
+                "recording_mbid", "id"
+            )
         )
-    )
     by_name_refs = [ref for ref, mbid in zip(refs, recordings, strict=True) if mbid not in by_mbid]
     artist_ids = artists_resolve(refs=by_name_refs, names=names) if by_name_refs else []
     keys = {
