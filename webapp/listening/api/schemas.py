@@ -217,8 +217,8 @@ class Submission(BaseModel):
         for listen in payload:
             metadata = listen["track_metadata"]
             _metadata_object(metadata)
-            if isinstance(info := metadata.get("additional_info"), dict):
-                metadata["additional_info"] = _checked_keys(info)
+            if isinstance(extra := metadata.get("additional_info"), dict):
+                metadata["additional_info"] = _checked_keys(extra)
             if checks.may_hold_nulls:
                 _nulls_reject(metadata)
         return data
