@@ -86,3 +86,16 @@ def test_the_admin_login_is_throttled_too(client, checks):
 
     assert "Too many failed logins" in response.content.decode()
     assert checks["authenticate"] == LOGIN_FAILURES_PER_USERNAME
+
+
+def test_without_a_reachable_cache_logins_go_on_unthrottled(client, checks, monkeypatch):
+    listener_create(username="ada", password=PASSWORD)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(login_throttle, "window_count", down)
+    monkeypatch.setattr(login_throttle, "window_hit", down)
+
+    assert login(client, "ada", "wrong").status_code == 200
+    assert login(client, "ada", PASSWORD).status_code == 302

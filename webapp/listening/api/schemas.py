@@ -209,12 +209,12 @@ class Submission(BaseModel):
                 "JSON document contains more than listen for a single/playing_now. "
                 "It should contain only one."
             )
-        if listen_type == "playing_now":
+        playing_now = listen_type == "playing_now"
+        if playing_now:
             _playing_now_shape(payload[0])
-        else:
-            for listen in payload:
-                _listen_shape(listen, checks.newest_allowed)
         for listen in payload:
+            if not playing_now:
+                _listen_shape(listen, checks.newest_allowed)
             metadata = listen["track_metadata"]
             _metadata_object(metadata)
             if isinstance(extra := metadata.get("additional_info"), dict):
