@@ -19,10 +19,28 @@ def _fresh_registry():
     registry.clear()
 
 
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    from django.core.cache import cache
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
+
+def _uses_database(request) -> bool:
+    return request.node.get_closest_marker("django_db") is not None or bool(
+        _DATABASE_FIXTURES & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache(request):
+    """An empty cache before and after each test. The embedded default keeps the cache in the
+    database (webapp.settings): tests without database access cannot touch it, and for the
+    others the database is set up first."""
+    from django.core.cache import cache, caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    if isinstance(caches["default"], DatabaseCache):
+        if not _uses_database(request):
+            yield
+            return
+        request.getfixturevalue("_django_db_helper")
     cache.clear()
     yield
     cache.clear()

@@ -87,8 +87,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent requests from the dev server and the eager pipeline wait, not fail.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # One writer at a time, and the others wait their turn instead of failing: WAL lets reads
+    # go on during a write, IMMEDIATE takes the write lock when a transaction begins (a
+    # deferred one that reads first cannot wait for it), and the busy timeout is how long a
+    # writer waits. A lock that outlasts it is answered 503 with Retry-After (listening.busy).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -118,7 +125,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MODEL_DIR = Path(os.environ.get("DW_MODEL_DIR", VAR_DIR / "models"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# --- cache: Redis when configured, so several server processes share rate limits ---
+# --- cache: shared by every server process (API rate limits, login throttling) ---
+# Redis when configured; otherwise the database (table dw_cache: `manage.py createcachetable`
+# after migrate). A per-process cache would let each process count its own budget.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 _cache_url = REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
@@ -126,7 +135,11 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
         if _cache_url
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "dw_cache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
     )
 }
 

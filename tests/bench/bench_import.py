@@ -93,7 +93,7 @@ def main() -> None:
         for label in ("first import", "re-import"):
             out = io.StringIO()
             started = time.perf_counter()
-            call_command("import_listens", str(path), user="bench", stdout=out)
+            call_command("import_listens", str(path), user="bench", create=True, stdout=out)
             rate = args.listens / (time.perf_counter() - started)
             verdict = "ok" if rate >= TARGET_PER_SECOND else "BELOW TARGET"
             print(f"{label}: {out.getvalue().strip()}")

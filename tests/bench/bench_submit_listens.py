@@ -79,11 +79,9 @@ def listener_token(env: dict) -> str:
     import django
 
     django.setup()
-    from webapp.listening.models import Profile
-    from webapp.listening.services import listener_create
+    from webapp.listening.services import listener_create, listener_token_regenerate
 
-    user = listener_create(username="bench")
-    return Profile.objects.get(user=user).api_token
+    return listener_token_regenerate(user=listener_create(username="bench"))
 
 
 def free_port() -> int:

@@ -12,10 +12,12 @@ from django.utils import timezone
 from webapp.catalog.models import Artist, Track
 from webapp.catalog.services import TrackRef, tracks_resolve
 from webapp.dashboard.curators import GRANTS
-from webapp.listening.models import PlayingNow
+from webapp.listening.models import PlayingNow, api_token_hash
+from webapp.listening.selectors import listener_by_token
 from webapp.listening.services import (
     artist_visit_record,
     listener_create,
+    listener_token_regenerate,
     track_play_record,
     track_save,
     track_skip_record,
@@ -177,19 +179,33 @@ def test_a_duplicate_artist_is_a_form_error_not_a_crash(curator_client):
     assert "already exists" in str(response.context["adminform"].form.errors)
 
 
-def test_profile_token_is_masked_for_curators_and_shown_to_superusers(client, curator, signals):
+def test_the_admin_shows_a_tokens_prefix_only_even_to_superusers(client, curator, signals):
     listener, _ = signals
+    token = listener_token_regenerate(user=listener)
     url = reverse("admin:listening_profile_change", args=[listener.profile.pk])
-    client.force_login(curator)
-    token = listener.profile.api_token
-    response = client.get(url)
-    assert response.status_code == 200
-    assert token not in response.content.decode()
+    admin_user = listener_create(username="root")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    for user in (curator, admin_user):
+        client.force_login(user)
+        content = client.get(url).content.decode()
+        assert token not in content and api_token_hash(token) not in content
+        assert f"{token[:4]}…" in content
+
+
+def test_revoking_a_token_in_the_admin_stops_it(client, signals):
+    listener, _ = signals
+    token = listener_token_regenerate(user=listener)
     admin_user = listener_create(username="root")
     admin_user.is_staff = admin_user.is_superuser = True
     admin_user.save()
     client.force_login(admin_user)
-    assert token in client.get(url).content.decode()
+    response = client.post(
+        reverse("admin:listening_profile_changelist"),
+        {"action": "revoke_tokens", "_selected_action": [listener.profile.pk]},
+    )
+    assert response.status_code == 302
+    assert listener_by_token(token=token) is None
 
 
 def test_a_listener_cannot_open_the_admin(client):

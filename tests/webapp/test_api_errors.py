@@ -11,7 +11,7 @@ from tests.webapp.test_api_helpers import (
     stored,
     submit,
 )
-from webapp.listening.api.validation import LISTEN_MINIMUM_TS
+from webapp.listening.limits import LISTEN_MINIMUM_TS
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +154,42 @@ BAD_BODIES = [
         "Value for duration_ms is invalid, should be a positive integer.",
     ),
     ("too many tags", _with(_info(tags=["x"] * 51)), "JSON document may not contain more than 50"),
+    (
+        "a tag too long",
+        _with(_info(tags=["x" * 65])),
+        "JSON document may not contain track_metadata.additional_info.tags longer than 64 "
+        "characters.",
+    ),
+    (
+        "tags not a list",
+        _with(_info(tags="doom")),
+        "track_metadata.additional_info.tags must be a list of strings.",
+    ),
+    (
+        "additional_info not an object",
+        _with(_metadata(additional_info="none")),
+        "track_metadata.additional_info must be a JSON object.",
+    ),
+    (
+        "track_metadata not an object",
+        _with(lambda b: b["payload"][0].update(track_metadata=["Dool"])),
+        "track_metadata must be a JSON object.",
+    ),
+    (
+        "a listen that is no object",
+        _with(lambda b: b["payload"].__setitem__(0, 17)),
+        "Each listen in the payload must be a JSON object.",
+    ),
+    (
+        "duration too large",
+        _with(_info(duration=10**9)),
+        "Value for duration is too large, max permitted value is 2073600",
+    ),
+    (
+        "an invalid work_mbid",
+        _with(_info(work_mbids=["nope"])),
+        "work_mbids MBID format invalid.",
+    ),
     ("unicode null", _with(_metadata(track_name="Vanta\x00black")), "contains a unicode null"),
     ("lone surrogate", _with(_metadata(artist_name="Dool\ud800")), "lone UTF-16 surrogate"),
     (

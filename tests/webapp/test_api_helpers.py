@@ -7,8 +7,8 @@ import json
 import time
 
 from webapp.catalog.models import Artist, Track
-from webapp.listening.models import Listen, PlayingNow, Profile
-from webapp.listening.services import listener_create
+from webapp.listening.models import Listen, PlayingNow
+from webapp.listening.services import listener_create, listener_token_regenerate
 
 SUBMIT_URL = "/1/submit-listens"
 TS = 1_700_000_000
@@ -18,9 +18,9 @@ ARTIST_MBID = "24412926-c7bd-48e8-afad-8a285b42e131"
 
 
 def make_listener(username: str = "alice"):
-    """A listener and their API token."""
+    """A listener and their API token (issued now: only its hash is stored)."""
     user = listener_create(username=username)
-    return user, Profile.objects.get(user=user).api_token
+    return user, listener_token_regenerate(user=user)
 
 
 def a_listen(

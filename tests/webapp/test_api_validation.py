@@ -9,12 +9,8 @@ import pytest
 
 from tests.webapp.test_api_helpers import ARTIST_MBID, RECORDING_MBID, a_listen
 from webapp.listening.api.errors import ApiError
-from webapp.listening.api.validation import (
-    LISTEN_MINIMUM_TS,
-    Limits,
-    submission_parse,
-    submission_validate,
-)
+from webapp.listening.api.schemas import Limits, submission_parse, submission_validate
+from webapp.listening.limits import LISTEN_MINIMUM_TS
 
 NOW = 1_800_000_000
 LIMITS = Limits(max_listens=1000, max_body_bytes=10_240_000, max_listen_size=10240,
@@ -36,7 +32,7 @@ def _error(listen: dict) -> str:
 
 def test_listened_at_is_accepted_from_2002_10_01_to_the_allowed_future():
     for ts in (LISTEN_MINIMUM_TS, NOW, NOW + 3599, NOW + 3600):  # now + skew is allowed, as LB
-        (record,) = _single(a_listen(ts)).records
+        (record,) = _single(a_listen(ts)).records()
         assert record.listened_at == dt.datetime.fromtimestamp(ts, dt.UTC)
     assert "too low" in _error(a_listen(LISTEN_MINIMUM_TS - 1))
     assert _error(a_listen(NOW + 3601)) == "Value for key listened_at is too high."
@@ -47,7 +43,7 @@ def test_the_default_future_skew_is_listenbrainzs_hour(settings):
 
 
 def test_listened_at_as_a_numeric_string_is_accepted_like_listenbrainz():
-    (record,) = _single(a_listen(str(NOW))).records
+    (record,) = _single(a_listen(str(NOW))).records()
 
     assert record.listened_at.timestamp() == NOW
 
@@ -73,7 +69,7 @@ def test_track_metadata_is_trimmed_and_reduced_to_a_track_ref():
         listening_from="a player",
         tags=["doom"],
     )
-    (record,) = _single(listen).records
+    (record,) = _single(listen).records()
 
     track = record.track
     assert (track.artist_name, track.track_name, track.release_name) == (
@@ -92,7 +88,7 @@ def test_a_blank_or_null_release_name_counts_as_absent(release):
     listen = a_listen(NOW)
     listen["track_metadata"]["release_name"] = release
 
-    (record,) = _single(listen).records
+    (record,) = _single(listen).records()
 
     assert record.track.release_name == ""
     assert record.track.track_name == "Vantablack"
@@ -140,15 +136,15 @@ def test_playing_now_gives_a_track_and_no_records():
         limits=LIMITS,
     )
 
-    assert submission.records == []
-    assert submission.playing_now.duration_ms == 1000
+    assert submission.records() == []
+    assert submission.playing_now_track().duration_ms == 1000
 
 
 def test_an_escaped_backslash_before_u0000_is_no_null():
     listen = a_listen(NOW, title="C:\\u0000")
     body = json.dumps({"listen_type": "single", "payload": [listen]}).encode()
 
-    (record,) = submission_parse(body, now=NOW, limits=LIMITS).records
+    (record,) = submission_parse(body, now=NOW, limits=LIMITS).records()
 
     assert record.track.track_name == "C:\\u0000"
 

@@ -14,7 +14,7 @@ from django.db import connection, connections
 from webapp.catalog.models import Track
 from webapp.catalog.services import TrackRef, tracks_resolve
 from webapp.listening import listen_files, services
-from webapp.listening.importers import ImportFormatError, listens_import
+from webapp.listening.importers import ImportDamaged, ImportFormatError, listens_import
 from webapp.listening.models import Listen, ListenSource
 from webapp.listening.services import listener_create
 
@@ -41,7 +41,9 @@ def lb_listen(i: int, **extra) -> dict:
 
 def run(path, user="alice", fmt="auto") -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
-    call_command("import_listens", str(path), user=user, format=fmt, stdout=out, stderr=err)
+    call_command(
+        "import_listens", str(path), user=user, create=True, format=fmt, stdout=out, stderr=err
+    )
     return out.getvalue(), err.getvalue()
 
 
@@ -348,16 +350,17 @@ def test_json_nested_too_deeply_is_a_bad_row(tmp_path):
     assert "listens.jsonl line 2: JSON nested too deeply" in err
 
 
-def test_a_json_array_element_nested_too_deeply_ends_that_file(tmp_path):
+def test_a_json_array_element_nested_too_deeply_is_damage_after_storing_what_came_before(
+    tmp_path,
+):
     path = tmp_path / "listens.json"
     path.write_text("[" + json.dumps(lb_listen(0)) + ",\n" + "[" * 100_000 + "]" * 100_000 + "]")
 
-    report = listens_import(user_id=listener_create(username="alice").pk, path=path)
+    with pytest.raises(ImportDamaged, match="listens.json line 2: JSON nested too deeply") as hit:
+        listens_import(user_id=listener_create(username="alice").pk, path=path)
 
-    assert (report.read, report.stored, report.bad) == (1, 1, 1)
-    assert report.bad_examples == [
-        "listens.json line 2: JSON nested too deeply; the rest of this file was skipped"
-    ]
+    assert (hit.value.report.read, hit.value.report.stored) == (1, 1)
+    assert len(stored()) == 1
 
 
 @pytest.mark.django_db(transaction=True)

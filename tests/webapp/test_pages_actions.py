@@ -1,5 +1,7 @@
 """The pages' state-changing endpoints: login, POST and CSRF required; each records its signal."""
 
+import hashlib
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -7,7 +9,8 @@ from django.urls import reverse
 from webapp.catalog.models import Track
 from webapp.catalog.services import TrackRef, tracks_resolve
 from webapp.listening.models import Listen, ListenSource, Profile, SavedTrack, Skip
-from webapp.listening.services import listener_create, track_save
+from webapp.listening.selectors import listener_by_token
+from webapp.listening.services import listener_create, listener_token_regenerate, track_save
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -47,12 +50,12 @@ def test_endpoints_send_anonymous_visitors_to_login(client, track):
 def test_endpoints_reject_a_post_without_a_csrf_token(listener, track):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(listener)
-    token_before = Profile.objects.get(user=listener).api_token
+    token_before = Profile.objects.get(user=listener).token_hash
     for url in _urls(track):
         assert strict.post(url, {"ms_played": 1000}).status_code == 403, url
     assert not Listen.objects.exists() and not Skip.objects.exists()
     assert not SavedTrack.objects.exists()
-    assert Profile.objects.get(user=listener).api_token == token_before
+    assert Profile.objects.get(user=listener).token_hash == token_before
 
 
 def test_endpoints_accept_a_post_with_the_csrf_token_from_the_page(listener, track):
@@ -126,11 +129,25 @@ def test_unsave_touches_only_the_listeners_own_save(listener_client, track):
     assert SavedTrack.objects.filter(user=other, track=track).exists()
 
 
-def test_regenerate_changes_the_token_and_the_profile_shows_the_new_one(listener_client, listener):
-    old = Profile.objects.get(user=listener).api_token
+def test_a_new_token_is_shown_once_and_the_old_one_stops_working(listener_client, listener):
+    old = listener_token_regenerate(user=listener)
     response = listener_client.post(reverse("token_regenerate"), follow=True)
-    new = Profile.objects.get(user=listener).api_token
-    assert new != old
     assert response.redirect_chain == [(reverse("profile"), 302)]
+    new = response.context["new_api_token"]
     content = response.content.decode()
     assert new in content and old not in content
+    assert listener_by_token(token=new) == (listener.pk, listener.username)
+    assert listener_by_token(token=old) is None
+
+    again = listener_client.get(reverse("profile")).content.decode()
+
+    assert new not in again and f"{new[:4]}…" in again
+
+
+def test_only_the_tokens_hash_is_stored(listener_client, listener):
+    response = listener_client.post(reverse("token_regenerate"), follow=True)
+    token = response.context["new_api_token"]
+    profile = Profile.objects.get(user=listener)
+    stored = [str(value) for value in Profile.objects.filter(pk=profile.pk).values().get().values()]
+    assert token not in " ".join(stored)
+    assert profile.token_hash == hashlib.sha256(token.encode()).hexdigest()

@@ -4,14 +4,13 @@ Changelists stay cheap on large catalogs: track counts come from one annotated q
 artist is joined once, and a search term that is a UUID matches MBIDs by index.
 """
 
-import uuid
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
+from webapp.catalog.inputs import mbid_parse
 from webapp.catalog.models import Artist, Track
 from webapp.catalog.normalize import normalize_name
 
@@ -78,7 +77,7 @@ class ArtistAdmin(admin.ModelAdmin):
         return obj.track_count
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        mbid = _as_uuid(search_term)
+        mbid = mbid_parse(search_term.strip())
         if mbid is not None:
             return queryset.filter(mbid=mbid), False
         return super().get_search_results(request, queryset, search_term)
@@ -116,14 +115,7 @@ class TrackAdmin(admin.ModelAdmin):
         return bool(obj.audio)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        mbid = _as_uuid(search_term)
+        mbid = mbid_parse(search_term.strip())
         if mbid is not None:
             return queryset.filter(Q(recording_mbid=mbid) | Q(release_mbid=mbid)), False
         return super().get_search_results(request, queryset, search_term)
-
-
-def _as_uuid(term: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(term.strip())
-    except ValueError:
-        return None

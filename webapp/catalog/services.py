@@ -2,15 +2,26 @@
 
 Set-based: a batch of any size costs a constant number of queries (look up by MBID, then by
 normalized artist + title, bulk-create the rest, read back), so API submissions and bulk
-imports never do per-listen queries.
+imports never do per-listen queries. Each distinct name is normalized once per batch.
+
+An artist is identified by its MusicBrainz id when the submission gives one, by its name
+otherwise; a known artist without an id takes the first one submitted for it. A name held by
+an artist with a different id is a CatalogConflict (the API answers 400), never a crash.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
+
+from webapp.catalog.inputs import mbid_parse, name_clip
 from webapp.catalog.models import Artist, Track
 from webapp.catalog.normalize import normalize_name
+
+
+class CatalogConflict(ValueError):
+    """A submission contradicts the catalog; the message says how, in words for the sender."""
 
 
 @dataclass(frozen=True)
@@ -26,88 +37,152 @@ class TrackRef:
     duration_ms: int | None = None
 
 
-def _uuid_or_none(value: str | None) -> uuid.UUID | None:
-    if not value:
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
+class _Names:
+    """normalize_name with a memory: a batch's names repeat, each is normalized once."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = normalize_name(name)
+        return key
 
 
-def artists_resolve(*, refs: Sequence[TrackRef]) -> dict[str, int]:
-    """Map normalized artist name -> artist id, creating missing artists."""
-    wanted: dict[str, TrackRef] = {}
-    for ref in refs:
-        wanted.setdefault(normalize_name(ref.artist_name), ref)
-    found = dict(
-        Artist.objects.filter(name_normalized__in=list(wanted)).values_list("name_normalized", "id")
-    )
-    missing = {key: ref for key, ref in wanted.items() if key not in found}
+@dataclass(frozen=True)
+class _ArtistKey:
+    name_normalized: str
+    mbid: uuid.UUID | None
+
+
+def artists_resolve(*, refs: Sequence[TrackRef], names: _Names | None = None) -> list[int]:
+    """Artist ids for refs, in order, creating missing artists; raises CatalogConflict."""
+    names = names or _Names()
+    keys = [_ArtistKey(names(ref.artist_name), mbid_parse(ref.artist_mbid)) for ref in refs]
+    wanted: dict[_ArtistKey, TrackRef] = {}  # the first ref of each key gives the raw name
+    for key, ref in zip(keys, refs, strict=True):
+        wanted.setdefault(key, ref)
+    by_mbid, by_name = _artists_known(wanted)
+    missing = {key: ref for key, ref in wanted.items() if _known(key, by_mbid, by_name) is None}
     if missing:
-        mbids = {_uuid_or_none(ref.artist_mbid) for ref in missing.values()} - {None}
-        taken = set(Artist.objects.filter(mbid__in=mbids).values_list("mbid", flat=True))
-        new = []
-        for key, ref in missing.items():
-            mbid = _uuid_or_none(ref.artist_mbid)
-            if mbid in taken:
-                mbid = None
-            taken.add(mbid)
-            new.append(Artist(name=ref.artist_name.strip()[:300], name_normalized=key, mbid=mbid))
-        # Sorted, so concurrent batches creating the same rows lock them in one order.
-        new.sort(key=lambda artist: artist.name_normalized)
-        Artist.objects.bulk_create(new, ignore_conflicts=True)
-        found.update(
-            Artist.objects.filter(name_normalized__in=list(missing)).values_list(
-                "name_normalized", "id"
+        _artists_create(missing, by_mbid, by_name)
+        by_mbid, by_name = _artists_known(missing, by_mbid, by_name)
+    ids = {key: _known(key, by_mbid, by_name) for key in wanted}
+    _mbids_adopt({key: ids[key] for key in wanted if key.mbid is not None}, by_name)
+    return [ids[key] for key in keys]
+
+
+def _artists_known(keys: Iterable[_ArtistKey], by_mbid=None, by_name=None):
+    """({mbid: id}, {normalized name: (id, mbid)}) of the artists these keys name."""
+    by_mbid, by_name = dict(by_mbid or {}), dict(by_name or {})
+    if mbids := {key.mbid for key in keys if key.mbid is not None}:  # no query for none
+        by_mbid.update(Artist.objects.filter(mbid__in=mbids).values_list("mbid", "id"))
+    if names := {key.name_normalized for key in keys if key.mbid not in by_mbid}:
+        rows = Artist.objects.filter(name_normalized__in=names)
+        by_name.update(
+            (name, (pk, mbid))
+            for name, pk, mbid in rows.values_list("name_normalized", "id", "mbid")
+        )
+    return by_mbid, by_name
+
+
+def _known(key: _ArtistKey, by_mbid: dict, by_name: dict) -> int | None:
+    """The artist id for key, None when it is new; raises CatalogConflict."""
+    if key.mbid is not None and key.mbid in by_mbid:
+        return by_mbid[key.mbid]
+    if key.name_normalized not in by_name:
+        return None
+    artist_id, held = by_name[key.name_normalized]
+    if key.mbid is not None and held is not None and held != key.mbid:
+        raise CatalogConflict(
+            f"Artist MBID {key.mbid} conflicts with the artist of the same name already known "
+            f"by MBID {held}. Submit this listen without artist_mbids, or with {held}."
+        )
+    return artist_id
+
+
+def _artists_create(missing: dict[_ArtistKey, TrackRef], by_mbid: dict, by_name: dict) -> None:
+    new, names_taken, mbids_taken = [], set(by_name), set(by_mbid)
+    for key, ref in missing.items():
+        if key.name_normalized in names_taken or key.mbid in mbids_taken:
+            continue  # one MusicBrainz artist under two spellings, or two ids for one name
+        names_taken.add(key.name_normalized)
+        if key.mbid is not None:
+            mbids_taken.add(key.mbid)
+        new.append(
+            Artist(
+                name=name_clip(ref.artist_name), name_normalized=key.name_normalized, mbid=key.mbid
             )
         )
-    return found
+    # Sorted, so concurrent batches creating the same rows lock them in one order.
+    new.sort(key=lambda artist: artist.name_normalized)
+    Artist.objects.bulk_create(new, ignore_conflicts=True)
+
+
+def _mbids_adopt(ids: dict[_ArtistKey, int], by_name: dict) -> None:
+    """Give artists known only by name the MBID a submission names them with."""
+    for key, artist_id in ids.items():
+        if by_name.get(key.name_normalized, (None, key.mbid))[1] is not None:
+            continue
+        try:
+            with transaction.atomic():
+                Artist.objects.filter(pk=artist_id, mbid__isnull=True).update(mbid=key.mbid)
+        except IntegrityError:  # another artist took this MBID meanwhile: leave it there
+            pass
 
 
 def tracks_resolve(*, refs: Sequence[TrackRef]) -> list[int]:
-    """Track ids for refs, in order: matched by recording MBID first, else by normalized
-    artist + title; unknown artists and tracks are created."""
-    mbids = {_uuid_or_none(ref.recording_mbid) for ref in refs} - {None}
-    by_mbid = dict(
-        Track.objects.filter(recording_mbid__in=mbids).values_list("recording_mbid", "id")
-    )
-    by_name_refs = [ref for ref in refs if _uuid_or_none(ref.recording_mbid) not in by_mbid]
-    artist_ids = artists_resolve(refs=by_name_refs) if by_name_refs else {}
-
-    def name_key(ref: TrackRef) -> tuple[int, str]:
-        return artist_ids[normalize_name(ref.artist_name)], normalize_name(ref.track_name)
-
-    wanted = {name_key(ref): ref for ref in by_name_refs}
+    """Track ids for refs, in order: matched by recording MBID first, else by artist (see
+    artists_resolve) + normalized title; unknown artists and tracks are created. Raises
+    CatalogConflict."""
+    names = _Names()
+    recordings = [mbid_parse(ref.recording_mbid) for ref in refs]
+    by_mbid = {}
+    if wanted_mbids := set(recordings) - {None}:
+        by_mbid = dict(
+            Track.objects.filter(recording_mbid__in=wanted_mbids).values_list(
+                "recording_mbid", "id"
+            )
+        )
+    by_name_refs = [ref for ref, mbid in zip(refs, recordings, strict=True) if mbid not in by_mbid]
+    artist_ids = artists_resolve(refs=by_name_refs, names=names) if by_name_refs else []
+    keys = {
+        ref: (artist_id, names(ref.track_name))
+        for ref, artist_id in zip(by_name_refs, artist_ids, strict=True)
+    }
+    wanted = {key: ref for ref, key in keys.items()}
     by_name = _tracks_by_name(wanted)
     missing = {key: ref for key, ref in wanted.items() if key not in by_name}
     if missing:
-        new, used = [], set(by_mbid)
-        for (artist_id, title_key), ref in missing.items():
-            mbid = _uuid_or_none(ref.recording_mbid)
-            if mbid in used:
-                mbid = None
-            used.add(mbid)
-            new.append(
-                Track(
-                    artist_id=artist_id,
-                    title=ref.track_name.strip()[:300],
-                    title_normalized=title_key,
-                    release_name=(ref.release_name or "").strip()[:300],
-                    recording_mbid=mbid,
-                    release_mbid=_uuid_or_none(ref.release_mbid),
-                    duration_ms=ref.duration_ms,
-                )
-            )
-        new.sort(key=lambda track: (track.artist_id, track.title_normalized))
-        Track.objects.bulk_create(new, ignore_conflicts=True)
+        _tracks_create(missing, used=set(by_mbid))
         by_name.update(_tracks_by_name(missing))
     return [
-        by_mbid[mbid]
-        if (mbid := _uuid_or_none(ref.recording_mbid)) in by_mbid
-        else by_name[name_key(ref)]
-        for ref in refs
+        by_mbid[mbid] if mbid in by_mbid else by_name[keys[ref]]
+        for ref, mbid in zip(refs, recordings, strict=True)
     ]
+
+
+def _tracks_create(missing: dict[tuple[int, str], TrackRef], *, used: set) -> None:
+    new = []
+    for (artist_id, title_key), ref in missing.items():
+        mbid = mbid_parse(ref.recording_mbid)
+        if mbid in used:
+            mbid = None
+        used.add(mbid)
+        new.append(
+            Track(
+                artist_id=artist_id,
+                title=name_clip(ref.track_name),
+                title_normalized=title_key,
+                release_name=name_clip(ref.release_name or ""),
+                recording_mbid=mbid,
+                release_mbid=mbid_parse(ref.release_mbid),
+                duration_ms=ref.duration_ms,
+            )
+        )
+    new.sort(key=lambda track: (track.artist_id, track.title_normalized))
+    Track.objects.bulk_create(new, ignore_conflicts=True)
 
 
 def _tracks_by_name(keys) -> dict[tuple[int, str], int]:

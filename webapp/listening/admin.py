@@ -2,7 +2,7 @@
 
 Built for tables with millions of rows: raw-id widgets instead of select boxes, joined
 foreign keys, no full-table count, and no free-text search that would scan every listen.
-A listener's API token is shown in full to superusers only.
+An API token is stored only as a hash: the admin shows its first characters.
 """
 
 from django.contrib import admin
@@ -17,7 +17,7 @@ from webapp.listening.models import (
     SavedTrack,
     Skip,
 )
-from webapp.listening.services import listener_token_regenerate
+from webapp.listening.services import listener_token_revoke
 
 
 class SignalAdmin(admin.ModelAdmin):
@@ -40,27 +40,30 @@ class ProfileAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username"]
     raw_id_fields = ["user"]
-    actions = ["regenerate_tokens"]
+    actions = ["revoke_tokens"]
     show_full_result_count = False
 
-    def _token_field(self, request: HttpRequest) -> str:
-        return "api_token" if request.user.is_superuser else "token_hint"
-
     def get_fields(self, request: HttpRequest, obj: Profile | None = None) -> list[str]:
-        return ["user", self._token_field(request), "is_synthetic", "created_at"]
+        return ["user", "token_hint", "is_synthetic", "created_at"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Profile | None = None) -> list[str]:
-        return [self._token_field(request), "created_at"]
+        return ["token_hint", "created_at"]
 
     @admin.display(description="API token")
     def token_hint(self, obj: Profile) -> str:
-        return f"{obj.api_token[:4]}… (shown in full to superusers only)"
+        if not obj.token_hash:
+            return "none yet"
+        return f"{obj.token_prefix}… (stored only as a hash; the listener saw it once)"
 
-    @admin.action(description="Regenerate the API token", permissions=["change"])
-    def regenerate_tokens(self, request: HttpRequest, queryset) -> None:
+    @admin.action(description="Revoke the API token", permissions=["change"])
+    def revoke_tokens(self, request: HttpRequest, queryset) -> None:
         for profile in queryset.select_related("user"):
-            listener_token_regenerate(user=profile.user)
-        self.message_user(request, f"Issued new tokens for {queryset.count()} listener(s).")
+            listener_token_revoke(user=profile.user)
+        self.message_user(
+            request,
+            f"Revoked the tokens of {queryset.count()} listener(s); "
+            "each can issue a new one on their profile page.",
+        )
 
 
 @admin.register(Listen)

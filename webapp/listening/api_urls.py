@@ -1,17 +1,14 @@
-"""ListenBrainz-compatible API routes, mounted under /1/ by webapp.urls.
+"""The ListenBrainz-compatible API, mounted under /1/ by webapp.urls.
 
-Every route here is described in webapp.listening.api.openapi (a test holds them together).
+Built on django-ninja (webapp.listening.api.app); every URL goes through api.http's wrapper
+for CORS, rate limits and JSON errors, and unknown /1/ paths answer ListenBrainz's JSON 404.
+To add an endpoint, add a function to a ninja Router and pass the router to api_build.
 """
 
-from django.urls import path
+from webapp.listening.api.app import NAMESPACE, api_build
+from webapp.listening.api.http import api_urlpatterns
+from webapp.listening.api.views import router as listens_router
 
-from webapp.listening.api import views
-
-urlpatterns = [
-    path("submit-listens", views.submit_listens, name="api_submit_listens"),
-    path("validate-token", views.validate_token, name="api_validate_token"),
-    path("user/<str:user_name>/listens", views.user_listens, name="api_user_listens"),
-    path("user/<str:user_name>/playing-now", views.user_playing_now, name="api_user_playing_now"),
-    path("user/<str:user_name>/listen-count", views.user_listen_count, name="api_listen_count"),
-    path("openapi.json", views.openapi, name="api_openapi"),
-]
+app_name = NAMESPACE
+api = api_build(routers=[listens_router])
+urlpatterns = api_urlpatterns(api.urls[0])

@@ -8,3 +8,6 @@ class ListeningConfig(AppConfig):
 
     def ready(self) -> None:
         from webapp.listening import signals  # noqa: F401
+        from webapp.listening.checks import shared_cache_warn
+
+        shared_cache_warn()

@@ -3,7 +3,9 @@
 A file path in; listens stored for one listener with source=import, and an `ImportReport` out
 (read, stored new, duplicates, bad rows with their first few locations). Files are parsed as a
 stream (`listen_files`) and stored in chunks, so a 1 GB export never sits in memory;
-re-importing is a no-op.
+re-importing is a no-op. A file damaged part-way raises ImportDamaged once the listens read
+before the damage are stored: its one-line message says where the file broke and what was
+stored, and its report holds the counts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.db import connection, transaction
 from webapp.catalog.services import TrackRef, tracks_resolve
 from webapp.listening.listen_files import (
     FORMATS,
+    DamagedFile,
     ImportFormatError,
     Row,
     detect_format,
@@ -26,7 +29,14 @@ from webapp.listening.listen_files import (
 from webapp.listening.models import ListenSource
 from webapp.listening.services import listens_insert
 
-__all__ = ["FORMATS", "ImportFormatError", "ImportReport", "detect_format", "listens_import"]
+__all__ = [
+    "FORMATS",
+    "ImportDamaged",
+    "ImportFormatError",
+    "ImportReport",
+    "detect_format",
+    "listens_import",
+]
 
 CHUNK_SIZE = 5000
 MAX_BAD_EXAMPLES = 5
@@ -53,6 +63,20 @@ class ImportReport:
         )
 
 
+class ImportDamaged(ValueError):
+    """The file broke part-way; what was read before it is stored (see .report)."""
+
+    def __init__(self, path: str | Path, damage: DamagedFile, report: ImportReport) -> None:
+        self.report = report
+        name, what = Path(path).name, str(damage)
+        where = what if what.startswith(name) else f"{name} is damaged: {what}"
+        super().__init__(
+            f"{where}. Stored {report.stored} new listens read before the damage "
+            f"({report.duplicates} already stored, {report.bad} bad rows) and nothing after it; "
+            "import a repaired file again: listens already stored are skipped."
+        )
+
+
 def listens_import(
     *,
     user_id: int,
@@ -61,7 +85,8 @@ def listens_import(
     chunk_size: int = CHUNK_SIZE,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Parse `path` and store its listens for `user_id`; raises ImportFormatError.
+    """Parse `path` and store its listens for `user_id`; raises ImportFormatError (nothing
+    stored) or ImportDamaged (what came before the damage stored).
 
     on_progress(bytes_done, bytes_total) is called after every chunk.
     """
@@ -76,15 +101,20 @@ def listens_import(
         if on_progress:
             on_progress(source.bytes_done, source.bytes_total)
 
-    for item in source:
-        if type(item) is Row:
-            rows.append(item)
-            if len(rows) >= chunk_size:
-                flush()
-        else:
-            report.bad += 1
-            if len(report.bad_examples) < MAX_BAD_EXAMPLES:
-                report.bad_examples.append(f"{item.where}: {item.reason}")
+    try:
+        for item in source:
+            if type(item) is Row:
+                rows.append(item)
+                if len(rows) >= chunk_size:
+                    flush()
+            else:
+                report.bad += 1
+                if len(report.bad_examples) < MAX_BAD_EXAMPLES:
+                    report.bad_examples.append(f"{item.where}: {item.reason}")
+    except DamagedFile as damage:
+        flush()
+        report.seconds = time.perf_counter() - started
+        raise ImportDamaged(path, damage, report) from damage
     flush()
     report.seconds = time.perf_counter() - started
     return report

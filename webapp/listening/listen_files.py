@@ -1,52 +1,57 @@
 """Listen-history files: format detection and streaming parsers.
 
 A path in (ListenBrainz export zip, JSON array, JSONL, or a Last.fm CSV); an iterator of
-`Row` (one listen) and `Bad` (a row that could not be read, with where and why) out.
+`Row` (one listen) and `Bad` (a row that could not be read, with where and why) out. Memory
+stays bounded whatever the file holds: lines, JSON array elements and single documents are
+read with caps. A file that cannot be read on (cut off, a bad checksum, a line or field past
+its cap) raises DamagedFile with one line saying where; an encrypted or unknown file is an
+ImportFormatError before anything is read.
 """
 
 from __future__ import annotations
 
-import calendar
 import csv
 import io
 import json
-import math
-import re
-import time
-import uuid
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO
 
-from webapp.listening.limits import LISTEN_MINIMUM_TS
+from webapp.listening.listen_rows import (
+    MAX_LINE_CHARS,
+    NUL_REASON,
+    Bad,
+    DamagedFile,
+    Row,
+    csv_header,
+    has_unstorable,
+    iter_csv,
+    lines,
+    mbid_text,
+    parse_when,
+    unix,
+)
+
+__all__ = ["FORMATS", "Bad", "DamagedFile", "ImportFormatError", "Row", "detect_format"]
 
 FORMATS = ("auto", "listenbrainz", "lastfm-csv")
 _BLOCK = 1 << 20
 _SNIFF = 64 * 1024
-_MAX_ELEMENT = 16 * _BLOCK  # a JSON array element this long is treated as corrupt
+#: A JSON array element (one listen) longer than this many characters is not a listen.
+MAX_ELEMENT_CHARS = MAX_LINE_CHARS
+#: A pretty-printed JSON document (an API page, a submit-listens body) read whole, at most.
+MAX_DOCUMENT_CHARS = 16 * MAX_LINE_CHARS
 _SKIP_ZIP_MEMBERS = {"user.json", "feedback.jsonl", "pinned_recording.jsonl"}
-_NUL_REASON = "text contains a NUL (U+0000) or a lone surrogate, which cannot be stored"
 _DEEP_REASON = "JSON nested too deeply"
+#: What reading a damaged archive member raises: checksums, truncated or corrupt streams.
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, lzma.LZMAError, OSError)
 
 
 class ImportFormatError(ValueError):
     """The file is not in any supported format; the message says what was expected."""
-
-
-class Row(NamedTuple):
-    listened_at: int  # unix seconds
-    artist: str
-    track: str
-    release: str = ""
-    recording_mbid: str | None = None
-    duration_ms: int | None = None
-
-
-class Bad(NamedTuple):
-    where: str
-    reason: str
 
 
 class ListenSourceFile:
@@ -70,7 +75,10 @@ class ListenSourceFile:
                 newline="",
             )
             with text:
-                yield from _PARSERS[kind](text, name)
+                try:
+                    yield from _PARSERS[kind](text, name)
+                except _ARCHIVE_ERRORS as error:
+                    raise DamagedFile(f"{name}: {error}") from error
 
 
 def detect_format(path: str | Path, fmt: str = "auto") -> str:
@@ -102,8 +110,11 @@ def open_listens(path: str | Path, fmt: str = "auto") -> ListenSourceFile:
     def streams() -> Iterator[tuple[str, IO[bytes], str]]:
         with archive:
             for info in members:
-                with archive.open(info) as f:
-                    head = f.read(_SNIFF)
+                try:
+                    with archive.open(info) as f:
+                        head = f.read(_SNIFF)
+                except _ARCHIVE_ERRORS as error:
+                    raise DamagedFile(f"{info.filename}: {error}") from error
                 yield info.filename, archive.open(info), _sniff(head, info.filename, "listenbrainz")
 
     return ListenSourceFile(streams(), sum(info.file_size for info in members))
@@ -121,7 +132,12 @@ def _zip_members(archive: zipfile.ZipFile, path: Path) -> list[zipfile.ZipInfo]:
     in_listens = [info for info in members if info.filename.startswith("listens/")]
     if not members:
         raise ImportFormatError(f"{path} holds no listens (expected listens/*.jsonl or *.json)")
-    return sorted(in_listens or members, key=lambda info: info.filename)
+    chosen = sorted(in_listens or members, key=lambda info: info.filename)
+    if encrypted := [info.filename for info in chosen if info.flag_bits & 0x1]:
+        raise ImportFormatError(
+            f"{path}: {encrypted[0]} is encrypted; export the listens again without a password"
+        )
+    return chosen
 
 
 def _sniff(head: bytes, name: str, fmt: str) -> str:
@@ -132,12 +148,15 @@ def _sniff(head: bytes, name: str, fmt: str) -> str:
         return "json-array" if text[0] == "[" else "jsonl"
     if fmt == "listenbrainz":
         raise ImportFormatError(f"{name} is not ListenBrainz JSON/JSONL (no '[' or '{{' at start)")
-    lines = text.splitlines()[:2] or [""]
-    first = next(csv.reader(lines[:1]), [])
+    first_lines = text.splitlines()[:2] or [""]
+    try:
+        first = next(csv.reader(first_lines[:1]), [])
+    except csv.Error:
+        first = []
     if (
         fmt == "lastfm-csv"
-        or _csv_header(first)
-        or (len(first) >= 4 and _parse_when(first[3]) is not None)
+        or csv_header(first)
+        or (len(first) >= 4 and parse_when(first[3]) is not None)
     ):
         return "csv"
     raise ImportFormatError(
@@ -169,9 +188,10 @@ class _CountingReader(io.RawIOBase):
 
 
 def _iter_jsonl(text: IO[str], name: str) -> Iterator[Row | Bad]:
-    """One listen per line; a file that opens with a lone "{" is one pretty-printed object."""
+    """One listen per line; a file that opens with a lone "{" is one pretty-printed object.
+    A last line that is cut off (no newline, not JSON) means the file is."""
     seen_content = False
-    for line_no, line in enumerate(text, 1):
+    for line_no, line in enumerate(lines(text, name), 1):
         if not line.strip():
             continue
         try:
@@ -181,8 +201,12 @@ def _iter_jsonl(text: IO[str], name: str) -> Iterator[Row | Bad]:
             continue
         except ValueError:
             if not seen_content and line.strip() == "{":
-                yield from _iter_document(line + text.read(), name)
+                yield from _iter_document(line, text, name)
                 return
+            if not line.endswith(("\n", "\r")):  # only the last line lacks its newline
+                raise DamagedFile(
+                    f"{name} line {line_no} is cut off: the file ends mid-listen"
+                ) from None
             yield Bad(f"{name} line {line_no}", "invalid JSON")
             continue
         finally:
@@ -190,23 +214,27 @@ def _iter_jsonl(text: IO[str], name: str) -> Iterator[Row | Bad]:
         yield from _lb_rows(obj, f"{name} line {line_no}")
 
 
-def _iter_document(document: str, name: str) -> Iterator[Row | Bad]:
+def _iter_document(first: str, text: IO[str], name: str) -> Iterator[Row | Bad]:
+    document = first + text.read(MAX_DOCUMENT_CHARS)
+    if text.read(1):
+        raise DamagedFile(
+            f"{name} is one JSON document larger than {MAX_DOCUMENT_CHARS:,} characters; "
+            "export it as JSONL (one listen a line)"
+        )
     try:
         obj = json.loads(document)
     except RecursionError:
-        yield Bad(name, _DEEP_REASON)
-        return
+        raise DamagedFile(f"{name}: {_DEEP_REASON}") from None
     except ValueError as error:
-        yield Bad(f"{name} line {error.lineno}", "invalid JSON")
-        return
+        raise DamagedFile(f"{name} line {error.lineno}: invalid JSON ({error.msg})") from None
     yield from _lb_rows(obj, name)
 
 
 def _iter_json_array(text: IO[str], name: str) -> Iterator[Row | Bad]:
     """Elements of a top-level JSON array, decoded one at a time from a sliding buffer."""
     decoder = json.JSONDecoder()
-    buf, pos, line, eof = text.read(_BLOCK), 0, 1, False
-    pos = buf.index("[") + 1
+    buf, eof = text.read(_BLOCK), False
+    pos, line = buf.index("[") + 1, 1
     while True:
         while True:
             start = pos
@@ -217,23 +245,31 @@ def _iter_json_array(text: IO[str], name: str) -> Iterator[Row | Bad]:
                 break
             more = text.read(_BLOCK)
             buf, pos, eof = buf[pos:] + more, 0, not more
-        if pos >= len(buf) or buf[pos] == "]":
+        if pos >= len(buf):
+            raise DamagedFile(f"{name} is cut off after line {line}: its JSON array never closes")
+        if buf[pos] == "]":
             return
         try:
             obj, end = decoder.raw_decode(buf, pos)
         except RecursionError:
-            yield Bad(f"{name} line {line}", f"{_DEEP_REASON}; the rest of this file was skipped")
-            return
-        except ValueError:
-            more = "" if eof or len(buf) - pos > _MAX_ELEMENT else text.read(_BLOCK)
-            if more:
-                buf, pos = buf[pos:] + more, 0
+            raise DamagedFile(f"{name} line {line}: {_DEEP_REASON}") from None
+        except ValueError as error:
+            if not eof and len(buf) - pos <= MAX_ELEMENT_CHARS:
+                more = text.read(_BLOCK)
+                buf, pos, eof = buf[pos:] + more, 0, not more
                 continue
-            yield Bad(f"{name} line {line}", "invalid JSON; the rest of this file was skipped")
-            return
+            raise DamagedFile(_array_damage(name, line, buf, pos, error, eof)) from None
         yield from _lb_rows(obj, f"{name} line {line}")
         line += buf.count("\n", pos, end)
         pos = end
+
+
+def _array_damage(name: str, line: int, buf: str, pos: int, error: ValueError, eof: bool) -> str:
+    if not eof:
+        return f"{name} line {line}: a listen longer than {MAX_ELEMENT_CHARS:,} characters"
+    if not buf.rstrip().endswith("]"):
+        return f"{name} is cut off in the listen at line {line}: its JSON array never closes"
+    return f"{name} line {line}: invalid JSON ({getattr(error, 'msg', error)})"
 
 
 def _lb_rows(obj: object, where: str) -> Iterator[Row | Bad]:
@@ -258,7 +294,7 @@ def _lb_row(obj: object, where: str) -> Row | Bad:
         isinstance(artist, str) and artist.strip() and isinstance(track, str) and track.strip()
     ):
         return Bad(where, "missing artist_name or track_name")
-    when = _unix(obj.get("listened_at"))
+    when = unix(obj.get("listened_at"))
     if when is None:
         return Bad(where, "missing or invalid listened_at")
     info = meta.get("additional_info")
@@ -271,134 +307,16 @@ def _lb_row(obj: object, where: str) -> Row | Bad:
         duration = info["duration"] * 1000
     release = meta.get("release_name")
     release = release if isinstance(release, str) else ""
-    if _has_nul(artist, track, release):
-        return Bad(where, _NUL_REASON)
+    if has_unstorable(artist, track, release):
+        return Bad(where, NUL_REASON)
     return Row(
         when,
         artist,
         track,
         release,
-        _mbid(mbid),
+        mbid_text(mbid),
         int(duration) if isinstance(duration, int | float) and 0 < duration < 2**31 else None,
     )
 
 
-def _mbid(value: object) -> str | None:
-    """The canonical form of a MusicBrainz id, or None for anything that is not a UUID."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return str(uuid.UUID(value.strip()))
-    except ValueError:
-        return None
-
-
-def _text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _has_nul(*texts: str) -> bool:
-    """Text a database cannot store: U+0000 (PostgreSQL) or a lone UTF-16 surrogate (any
-    UTF-8 database), so such a row is bad rather than a failed chunk."""
-    for text in texts:
-        if "\x00" in text:
-            return True
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-    return False
-
-
-def _unix(value: object) -> int | None:
-    """Unix seconds (or milliseconds) as an int, a float or a string of digits; else None."""
-    if isinstance(value, str):
-        if not value.strip().isdecimal():  # not isdigit(): int() refuses "²", a digit to it
-            return None
-        try:
-            value = int(value)
-        except ValueError:  # more digits than int() converts
-            return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):  # NaN, Infinity, 1e400
-        return None
-    seconds = int(value // 1000 if value > 100_000_000_000 else value)
-    if not LISTEN_MINIMUM_TS <= seconds <= time.time() + 24 * 3600:
-        return None
-    return seconds
-
-
-# --- Last.fm CSV -------------------------------------------------------------------------------
-
-_HEADER_NAMES = {
-    "artist": ("artist", "artist_name", "artist name"),
-    "album": ("album", "release", "release_name", "album name"),
-    "track": ("track", "title", "track_name", "track name", "name", "song"),
-    "date": ("uts", "timestamp", "listened_at", "date", "time", "utc_time", "played_at"),
-    "mbid": ("track_mbid", "recording_mbid", "mbid"),
-}
-_LASTFM_DATE = re.compile(r"(\d{1,2}) (\w{3})\w* (\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?")
-_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
-
-
-def _csv_header(row: list[str]) -> dict[str, int] | None:
-    names = [cell.strip().lower() for cell in row]
-    columns = {}
-    for role, candidates in _HEADER_NAMES.items():
-        for candidate in candidates:  # earlier candidates win: "uts" beats "utc_time"
-            if candidate in names:
-                columns[role] = names.index(candidate)
-                break
-    return columns if {"artist", "track", "date"} <= columns.keys() else None
-
-
-def _iter_csv(text: IO[str], name: str) -> Iterator[Row | Bad]:
-    reader = csv.reader(text)
-    columns = {"artist": 0, "album": 1, "track": 2, "date": 3}
-    for row in reader:
-        where = f"{name} line {reader.line_num}"
-        if reader.line_num == 1 and (header := _csv_header(row)):
-            columns = header
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) <= max(columns.values()):
-            yield Bad(where, f"expected at least {max(columns.values()) + 1} columns")
-            continue
-        artist, track = row[columns["artist"]].strip(), row[columns["track"]].strip()
-        when = _parse_when(row[columns["date"]])
-        album = row[columns["album"]].strip() if "album" in columns else ""
-        if not artist or not track:
-            yield Bad(where, "empty artist or track")
-        elif when is None:
-            yield Bad(where, f"unreadable date {row[columns['date']]!r}")
-        elif _has_nul(artist, track, album):
-            yield Bad(where, _NUL_REASON)
-        else:
-            mbid = _mbid(row[columns["mbid"]]) if "mbid" in columns else None
-            yield Row(when, artist, track, album, mbid)
-
-
-def _parse_when(value: str) -> int | None:
-    """'31 Jan 2021 12:34' (Last.fm), '31 Jan 2021, 12:34', unix seconds or ISO 8601 (UTC)."""
-    value = value.strip()
-    if value.isdecimal():
-        return _unix(value)
-    if match := _LASTFM_DATE.fullmatch(value):
-        day, month, year, hour, minute, second = match.groups()
-        if (month_no := _MONTHS.get(month.lower())) is None:
-            return None
-        fields = (int(year), month_no, int(day), int(hour), int(minute), int(second or 0))
-        try:
-            return _unix(int(datetime(*fields, tzinfo=UTC).timestamp()))
-        except ValueError:
-            return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return _unix(int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()))
-
-
-_PARSERS = {"jsonl": _iter_jsonl, "json-array": _iter_json_array, "csv": _iter_csv}
+_PARSERS = {"jsonl": _iter_jsonl, "json-array": _iter_json_array, "csv": iter_csv}

@@ -1,4 +1,5 @@
-"""Listening reads: one listener's listens, saves, counts and token; signal arrays for models.
+"""Listening reads: one listener's listens, saves, counts and token prefix; who holds a token;
+signal arrays for the models.
 
 A user (and sometimes tracks) in, querysets, sets and numbers out; for the models, listener
 ids in and numpy arrays read from the signal tables out. Nothing here writes.
@@ -6,6 +7,7 @@ ids in and numpy arrays read from the signal tables out. Nothing here writes.
 
 import datetime as dt
 import functools
+import hmac
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -17,7 +19,14 @@ from django.db.models import Max, Min, QuerySet
 from recommender.interactions import SIGNAL_WEIGHTS
 from webapp.catalog.models import Track
 from webapp.dbarrays import sql_arrays
-from webapp.listening.models import Listen, PlayingNow, Profile, SavedTrack, TrackSignal
+from webapp.listening.models import (
+    Listen,
+    PlayingNow,
+    Profile,
+    SavedTrack,
+    TrackSignal,
+    api_token_hash,
+)
 
 
 def listener_recent_listens(*, user: AbstractBaseUser, limit: int = 20) -> QuerySet[Listen]:
@@ -56,9 +65,13 @@ def listener_listen_count(*, user: AbstractBaseUser) -> int:
     return Listen.objects.filter(user=user).count()
 
 
-def listener_api_token(*, user: AbstractBaseUser) -> str | None:
-    """The listener's own API token, or None when the user has no profile yet."""
-    return Profile.objects.filter(user=user).values_list("api_token", flat=True).first()
+def listener_token_prefix(*, user: AbstractBaseUser) -> str | None:
+    """The first characters of the listener's API token, or None when it has none.
+
+    The token itself is not stored (only its hash), so this is all a page can show of it.
+    """
+    row = Profile.objects.filter(user=user).values_list("token_hash", "token_prefix").first()
+    return row[1] if row and row[0] else None
 
 
 # --- ListenBrainz API reads: plain rows, shaped into JSON by webapp.listening.api ---
@@ -79,15 +92,19 @@ LISTEN_API_FIELDS = (
 def listener_by_token(*, token: str) -> tuple[int, str] | None:
     """(user id, username) of the active listener holding this API token, else None.
 
-    Every API call asks this, so it is one hand-written query: 0.08 ms of CPU against 0.4 ms
-    for the same join built by the ORM (measured on PostgreSQL).
+    The token is hashed and looked up by its hash (an index), and the hashes are compared
+    in constant time. Every API call asks this, so it is one hand-written query: 0.08 ms of
+    CPU against 0.4 ms for the same join built by the ORM (measured on PostgreSQL).
     """
     if not token:
         return None
+    digest = api_token_hash(token)
     with connection.cursor() as cursor:
-        cursor.execute(_listener_by_token_sql(), [token])
+        cursor.execute(_listener_by_token_sql(), [digest])
         row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+    if row is None or not hmac.compare_digest(row[2], digest):
+        return None
+    return row[0], row[1]
 
 
 @functools.cache
@@ -99,10 +116,11 @@ def _listener_by_token_sql() -> str:
         return quote(meta.get_field(name).column)
 
     return (
-        f"SELECT p.{column(profile, 'user')}, u.{column(user, 'username')}"
+        f"SELECT p.{column(profile, 'user')}, u.{column(user, 'username')},"
+        f" p.{column(profile, 'token_hash')}"
         f" FROM {quote(profile.db_table)} p JOIN {quote(user.db_table)} u"
         f" ON u.{quote(user.pk.column)} = p.{column(profile, 'user')}"
-        f" WHERE p.{column(profile, 'api_token')} = %s AND u.{column(user, 'is_active')}"
+        f" WHERE p.{column(profile, 'token_hash')} = %s AND u.{column(user, 'is_active')}"
     )
 
 

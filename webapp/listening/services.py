@@ -1,5 +1,5 @@
-"""Listening writes: listeners and tokens, listens (batched), playing-now, saves, visits, skips,
-refusals.
+"""Listening writes: listeners, hashed tokens, listens (batched), playing-now, saves, visits,
+skips, refusals.
 
 Listens are stored set-based: one bulk insert per batch that ignores rows already stored, so a
 re-submitted or re-imported listen is stored once. Every write updates the signal tables in
@@ -29,6 +29,7 @@ from webapp.listening.models import (
     Skip,
     TrackRefusal,
     TrackSignal,
+    api_token_hash,
     new_api_token,
 )
 from webapp.listening.signals import signals_changed_on_commit
@@ -50,7 +51,7 @@ class ListenRecord:
 
 
 def listener_create(*, username: str, password: str | None = None) -> User:
-    """Create a listener (a non-staff user with a profile and API token), or return it."""
+    """Create a listener (a non-staff user with a profile, no API token yet), or return it."""
     user, created = User.objects.get_or_create(username=username)
     if created or password:
         if password:
@@ -63,10 +64,21 @@ def listener_create(*, username: str, password: str | None = None) -> User:
 
 
 def listener_token_regenerate(*, user: User) -> str:
+    """Issue the listener a new API token and return it: the only time it can be read.
+
+    Only its hash is stored; the previous token stops working at once.
+    """
+    token = new_api_token()
     profile, _ = Profile.objects.get_or_create(user=user)
-    profile.api_token = new_api_token()
-    profile.save(update_fields=["api_token"])
-    return profile.api_token
+    profile.token_hash = api_token_hash(token)
+    profile.token_prefix = token[: Profile.TOKEN_PREFIX_LENGTH]
+    profile.save(update_fields=["token_hash", "token_prefix"])
+    return token
+
+
+def listener_token_revoke(*, user: User) -> None:
+    """The listener's API token stops working; they can issue a new one on their profile."""
+    Profile.objects.filter(user=user).update(token_hash=None, token_prefix="")
 
 
 def listens_store(

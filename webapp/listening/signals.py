@@ -1,4 +1,5 @@
-"""Listening events other apps react to, and the profile every new user gets.
+"""Listening events other apps react to, and the profile every new user gets (its API token
+when asked for).
 
 `signals_changed` is sent after the transaction that stored a listener's listens, saves,
 skips, refusals or artist visits commits (with `user_ids`); training re-solves their CF

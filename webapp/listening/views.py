@@ -21,6 +21,7 @@ from webapp.listening.forms import PlayForm
 
 HOME_LIST_LENGTH = 10
 SAVED_PER_PAGE = 25
+NEW_TOKEN_SESSION_KEY = "listening:new-api-token"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -52,7 +53,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         request,
         "listening/profile.html",
         {
-            "api_token": selectors.listener_api_token(user=request.user),
+            # A token just issued is in the session for this one page view, then gone: only
+            # its hash is stored, so this is the only time the listener can read it.
+            "new_api_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+            "token_prefix": selectors.listener_token_prefix(user=request.user),
             "listen_count": selectors.listener_listen_count(user=request.user),
             "server_root": request.build_absolute_uri("/"),
             "api_root": request.build_absolute_uri("/1/"),
@@ -63,8 +67,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_regenerate(request: HttpRequest) -> HttpResponse:
-    services.listener_token_regenerate(user=request.user)
-    messages.success(request, "A new API token was issued; the old one no longer works.")
+    request.session[NEW_TOKEN_SESSION_KEY] = services.listener_token_regenerate(user=request.user)
+    messages.success(request, "A new API token was issued; any old one no longer works.")
     return redirect("profile")
 
 

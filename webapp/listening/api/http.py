@@ -1,23 +1,29 @@
-"""Plumbing every API endpoint shares: methods, CORS, token auth, rate limits and JSON errors.
+"""What every /1/ URL does around its endpoint: CORS, OPTIONS, HEAD, rate limits, JSON 405/404.
 
-A Django request in; the wrapped view's dict (or the ApiError it raised) out as JSON, with the
-X-RateLimit-* headers on every answer. A valid `Authorization: Token <token>` is looked up once
-(one query) and gives the per-token budget; anything else is counted per client IP.
+ninja's URL patterns in; the same patterns wrapped by `api_endpoint` out, plus a catch-all
+that answers unknown /1/ paths with ListenBrainz's JSON 404. Before ninja sees a request the
+wrapper reads who is calling (auth.request_auth, one query) and counts the request against
+its budget (429 past it, X-RateLimit-* headers on every answer), and reads a body of at most
+LISTENBRAINZ_MAX_BODY_BYTES itself, so the 413 is ListenBrainz's and not Django's form limit.
 """
 
-import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.urls import URLPattern, URLResolver, re_path
 
-from webapp.listening import selectors
-from webapp.listening.api.errors import ApiError
+from webapp.listening.api.auth import ApiAuth, request_auth
+from webapp.listening.api.errors import (
+    NOT_ALLOWED,
+    NOT_FOUND,
+    UNAVAILABLE,
+    error_response,
+)
 from webapp.listening.api.ratelimit import OVER_LIMIT_MESSAGE, ip_key, ratelimit_hit, token_key
+from webapp.listening.busy import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -27,61 +33,136 @@ CORS_HEADERS = {
         "X-RateLimit-Remaining,X-RateLimit-Limit,X-RateLimit-Reset,X-RateLimit-Reset-In"
     ),
 }
-NO_HEADER = "You need to provide an Authorization header."
-BAD_HEADER = "Provided Authorization header is invalid."
-BAD_TOKEN = "Invalid authorization token."
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+#: Views that are plain functions (ninja's schema view), not per-method operations.
+_GET_ONLY = ("GET",)
 
 
-@dataclass(frozen=True, slots=True)
-class ApiListener:
-    """The caller a valid token identifies. Never carries the token itself."""
-
-    id: int
-    username: str
-
-
-@dataclass(frozen=True, slots=True)
-class ApiAuth:
-    listener: ApiListener | None
-    problem: str | None  # why there is no listener, in ListenBrainz's words
-
-
-def json_response(data: dict, status: int = 200) -> HttpResponse:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return HttpResponse(body, status=status, content_type="application/json")
-
-
-def error_response(status: int, message: str) -> HttpResponse:
-    return json_response({"code": status, "error": message}, status=status)
+def api_urlpatterns(patterns: Iterable[URLPattern | URLResolver]) -> list:
+    """ninja's URL patterns, each wrapped by api_endpoint, and a JSON 404 for the rest."""
+    wrapped = []
+    for pattern in patterns:
+        view, methods = pattern.callback, None
+        if pattern.name == "openapi-json":
+            methods = _GET_ONLY
+        elif pattern.name == "api-root":  # ninja reverses it for the schema; a 404 like others
+            view, methods = _not_found, ()
+        wrapped.append(
+            URLPattern(
+                pattern.pattern,
+                api_endpoint(view, methods=methods),
+                pattern.default_args,
+                pattern.name,
+            )
+        )
+    wrapped.append(re_path(r"^", api_endpoint(_not_found, methods=()), name="api-not-found"))
+    return wrapped
 
 
-def header_token(request: HttpRequest) -> tuple[str | None, str | None]:
-    """(token, problem) from `Authorization: Token <token>`, the way ListenBrainz reads it."""
-    header = request.headers.get("Authorization")
-    if not header:
-        return None, NO_HEADER
-    parts = header.split(" ")
-    if len(parts) < 2 or not parts[1]:
-        return None, BAD_HEADER
-    return parts[1], None
+def _not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    return error_response(404, NOT_FOUND)
 
 
-def authenticate(request: HttpRequest) -> tuple[ApiAuth, str | None]:
-    """Who the Authorization header says the caller is, and the token when it is valid."""
-    token, problem = header_token(request)
-    if token is None:
-        return ApiAuth(listener=None, problem=problem), None
-    found = selectors.listener_by_token(token=token)
-    if found is None:
-        return ApiAuth(listener=None, problem=BAD_TOKEN), None
-    return ApiAuth(listener=ApiListener(id=found[0], username=found[1]), problem=None), token
+def api_endpoint(view: Callable, *, methods: tuple[str, ...] | None = None) -> Callable:
+    """Wrap a view as an API endpoint. `methods` are those it answers; None asks the view
+    (a ninja path view answers 405 with an Allow header for a method it lacks)."""
+
+    @wraps(view)
+    def endpoint(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "OPTIONS":
+            allowed = _allowed(view, request, methods, args, kwargs)
+            response = _preflight(allowed) if allowed else error_response(404, NOT_FOUND)
+        else:
+            response = _serve(view, request, methods, args, kwargs)
+        for name, value in CORS_HEADERS.items():
+            response[name] = value
+        return response
+
+    endpoint.csrf_exempt = True
+    return endpoint
 
 
-def require_listener(request: HttpRequest) -> ApiListener:
-    auth: ApiAuth = request.api_auth
-    if auth.listener is None:
-        raise ApiError(401, auth.problem or BAD_TOKEN)
-    return auth.listener
+def _serve(view, request, methods, args, kwargs) -> HttpResponse:
+    try:
+        limit = _rate_limit(request, request_auth(request))
+    except Exception:  # the database or the cache is down: still answer in JSON
+        logger.exception(
+            "API %s %s: authentication or rate limit failed", request.method, request.path
+        )
+        return error_response(503, UNAVAILABLE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if limit.over_limit:
+        response = error_response(429, OVER_LIMIT_MESSAGE)
+    else:
+        response = _dispatch(view, request, methods, args, kwargs)
+    for name, value in limit.headers().items():
+        response[name] = value
+    return response
+
+
+def _dispatch(view, request, methods, args, kwargs) -> HttpResponse:
+    if methods is not None and request.method not in _with_head(methods):
+        return _not_allowed(methods)
+    head = request.method == "HEAD"
+    if head:
+        request.method = "GET"
+    if request.method in _BODY_METHODS:
+        _body_read(request)
+    response = view(request, *args, **kwargs)
+    if head:
+        request.method = "HEAD"
+        response.content = b""
+    if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
+        return _not_allowed(_allow_header(response))
+    return response
+
+
+def _body_read(request: HttpRequest) -> None:
+    """Read at most one byte past the API's body limit, bypassing Django's form-size guard;
+    the parser answers 413 for more (after authentication, as ListenBrainz does)."""
+    if hasattr(request, "_body"):
+        return
+    limit = settings.LISTENBRAINZ_MAX_BODY_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        request.lb_body_too_large = True
+        request._body = b" "  # not empty, so the parser runs and answers 413
+        return
+    request._body = request.read(limit + 1)
+
+
+def _rate_limit(request: HttpRequest, auth: ApiAuth):
+    if auth.listener is not None and auth.token is not None:
+        key, limit = token_key(auth.token), settings.RATELIMIT_PER_TOKEN
+    else:
+        key, limit = ip_key(request.META.get("REMOTE_ADDR") or "unknown"), settings.RATELIMIT_PER_IP
+    return ratelimit_hit(key=key, limit=limit, window=settings.RATELIMIT_WINDOW)
+
+
+def _with_head(methods: Iterable[str]) -> set[str]:
+    methods = set(methods)
+    return methods | {"HEAD"} if "GET" in methods else methods
+
+
+def _allow_header(response: HttpResponse) -> tuple[str, ...]:
+    return tuple(m.strip() for m in response.get("Allow", "").split(",") if m.strip())
+
+
+def _allowed(view, request, methods, args, kwargs) -> str:
+    """The Allow header's value for this URL; "" when it answers no method (not found)."""
+    if methods is None:  # ask ninja: a method it lacks is answered with 405 and Allow
+        request.method = "OPTIONS"
+        methods = _allow_header(view(request, *args, **kwargs))
+    return ", ".join(sorted(_with_head(methods) | {"OPTIONS"})) if methods else ""
+
+
+def _not_allowed(methods: tuple[str, ...]) -> HttpResponse:
+    if not methods:  # a URL that answers nothing: the catch-all
+        return error_response(404, NOT_FOUND)
+    allowed = ", ".join(sorted(_with_head(methods) | {"OPTIONS"}))
+    return error_response(405, NOT_ALLOWED, {"Allow": allowed})
 
 
 def _preflight(allowed: str) -> HttpResponse:
@@ -91,70 +172,3 @@ def _preflight(allowed: str) -> HttpResponse:
     response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
     response["Access-Control-Max-Age"] = "86400"
     return response
-
-
-def _rate_limit(request: HttpRequest, token: str | None):
-    if token is not None:
-        key, limit = token_key(token), settings.RATELIMIT_PER_TOKEN
-    else:
-        key, limit = ip_key(request.META.get("REMOTE_ADDR") or "unknown"), settings.RATELIMIT_PER_IP
-    return ratelimit_hit(key=key, limit=limit, window=settings.RATELIMIT_WINDOW)
-
-
-def api_view(*methods: str) -> Callable:
-    """Make a view an API endpoint answering `methods` (HEAD goes with GET, OPTIONS always).
-
-    The view takes the request (with request.api_auth set) and URL kwargs and returns a dict
-    (200 JSON) or an HttpResponse, or raises ApiError.
-    """
-    accepted = set(methods) | ({"HEAD"} if "GET" in methods else set())
-    allowed = ", ".join(sorted(accepted | {"OPTIONS"}))
-
-    def decorator(view: Callable) -> Callable:
-        @csrf_exempt
-        @wraps(view)
-        def endpoint(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method == "OPTIONS":
-                response = _preflight(allowed)
-            else:
-                response = _serve(view, request, accepted, allowed, args, kwargs)
-            for name, value in CORS_HEADERS.items():
-                response[name] = value
-            return response
-
-        endpoint.api_methods = tuple(sorted(accepted))
-        return endpoint
-
-    return decorator
-
-
-def _serve(view, request, accepted, allowed, args, kwargs) -> HttpResponse:
-    try:
-        request.api_auth, token = authenticate(request)
-        limit = _rate_limit(request, token)
-    except Exception:  # the database or the cache is down: still answer in JSON
-        logger.exception(
-            "API %s %s: authentication or rate limit failed", request.method, request.path
-        )
-        return error_response(503, "Cannot serve requests right now. Please try again later.")
-    response = _answer(view, request, accepted, allowed, limit, args, kwargs)
-    for name, value in limit.headers().items():
-        response[name] = value
-    return response
-
-
-def _answer(view, request, accepted, allowed, limit, args, kwargs) -> HttpResponse:
-    if limit.over_limit:
-        return error_response(429, OVER_LIMIT_MESSAGE)
-    if request.method not in accepted:
-        response = error_response(405, "The method is not allowed for the requested URL.")
-        response["Allow"] = allowed
-        return response
-    try:
-        result = view(request, *args, **kwargs)
-    except ApiError as exc:
-        return error_response(exc.status, exc.message)
-    except Exception:
-        logger.exception("API %s %s failed", request.method, request.path)
-        return error_response(500, "Something went wrong. Please try again.")
-    return result if isinstance(result, HttpResponse) else json_response(result)

@@ -1,7 +1,8 @@
 """manage.py demo_login: prints where to open the demo and how to log in.
 
 Nothing in but the database; out: the URL, the demo listener's and curator's credentials and
-the demo listener's API token (the accounts are created if seed_demo has not run yet).
+a newly issued API token for the demo listener (the accounts are created if seed_demo has not
+run yet).
 """
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -31,5 +32,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Open {url}")
         self.stdout.write(f"  listener: {DEMO_USERNAME} / {DEMO_PASSWORD}")
         self.stdout.write(f"  curator:  {CURATOR_USERNAME} / {CURATOR_PASSWORD}  ({url}admin/)")
-        token = listener_token_regenerate(user=demo)  # tokens are shown once: a fresh one
-        self.stdout.write(f"  {DEMO_USERNAME}'s API token: {token}")
+        token = listener_token_regenerate(user=demo)  # stored hashed: a new one each time
+        self.stdout.write(f"  {DEMO_USERNAME}'s API token: {token} (new; the previous one stopped)")
