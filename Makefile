@@ -18,7 +18,6 @@ demo serve seed pipeline migrate: export DEBUG ?= 1
 
 migrate: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 
 seed: migrate
 	$(PY) manage.py seed_demo
