@@ -73,6 +73,10 @@ def test_curators_group_has_the_expected_permissions():
         for m in ("listen", "savedtrack", "artistvisit", "skip", "profile", "playingnow")
     }
     expected |= {"training.view_modelversion", "training.change_modelversion"}
+    expected |= {
+        f"culture.{a}_{m}" for a in crud for m in ("crawlsource", "manualtag", "artistalias")
+    }
+    expected |= {f"culture.view_{m}" for m in ("crawlrun", "document", "mention")}
     assert perms == expected
 
 
