@@ -81,7 +81,7 @@ class CultureStorePipeline:
                 title=item.title,
                 text=item.text,
                 published=published,
-                fetched_at=dt.datetime.fromisoformat(item.fetched_at),
+                fetched_at=_aware(dt.datetime.fromisoformat(item.fetched_at)),
             )
         )
         if len(self.pending) >= self.batch_size:
@@ -119,7 +119,7 @@ class CultureStorePipeline:
         queued = 0
         try:
             queued = len(self.crawler.engine.scheduler)
-        except (AttributeError, TypeError):
+        except (AttributeError, TypeError, RuntimeError):  # no engine or scheduler yet
             pass
         stored = self.stats.get_value(STAT + "stored", 0)
         services.crawl_run_progress(
@@ -137,6 +137,10 @@ class CultureStorePipeline:
         reason = self.stats.get_value("finish_reason", "")
         error = "" if reason in ("", "finished", "closespider_pagecount") else reason
         services.crawl_run_finish(run_id=self.run_id, stats=stats, error=error)
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def summarize(stats: dict) -> dict:

@@ -27,6 +27,10 @@ harpsichord figure and a heartbeat drum, and the whole album feels nocturnal, ci
 and heavy with reverb.</p>
 <p>Bristol's finest still sound like nobody else: murky, patient and hypnotic.</p>"""
 
+LIVE_REPORT = """<p>Live, Massive Attack stretch their trip-hop into long dub jams: the bass is
+enormous, the strobes are nocturnal and the two singers trade verses over slow breakbeats.
+The encore, "Teardrop", was hushed and hypnotic.</p>"""
+
 CHANGED_REVIEW = """<p>On a second listen Massive Attack sound colder: a glacial, paranoid record of
 trip-hop whose dub bass and distorted guitars feel menacing rather than smoky, and whose
 single "Teardrop" now reads as a lullaby for insomniacs.</p>"""
@@ -53,7 +57,8 @@ def page(title: str, body: str, links: str = "") -> str:
 
 def index(port: int) -> str:
     links = [
-        "/reviews/massive-attack.html", "/reviews/bjork.html", "/essay.html", "/copy.html",
+        "/reviews/massive-attack.html", "/reviews/massive-attack-live.html",
+        "/reviews/bjork.html", "/essay.html", "/copy.html",
         "/missing.html", "/loop-a", "/junk.html", "/huge.html", "/feed", "/private/secret.html",
         "/deep-1.html", "http://elsewhere.invalid/offsite.html",
         f"http://localhost:{port}/sneaky.html",
@@ -69,6 +74,7 @@ def write_site(folder: Path, port: int, *, review: str = REVIEW) -> Path:
     files = {
         "index.html": index(port),
         "reviews/massive-attack.html": page("Massive Attack: Mezzanine revisited", review),
+        "reviews/massive-attack-live.html": page("Massive Attack live in Bristol", LIVE_REPORT),
         "copy.html": page("Massive Attack: Mezzanine revisited", review),  # same text, new URL
         "reviews/bjork.html": MALFORMED,
         "essay.html": page("On the acoustics of churches", ESSAY),

@@ -4,7 +4,7 @@ statistics, the documents read with their mentions, manual tags and artist alias
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.utils.html import format_html
 
@@ -27,6 +27,7 @@ class CrawlSourceAdmin(admin.ModelAdmin):
     search_fields = ["name", "start_urls"]
     actions = ["crawl_now"]
     fields = ["name", "start_urls", "allowed_domains", "depth", "sitemap_url", "is_active"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_documents=Count("documents"))
