@@ -25,7 +25,6 @@ from recommender.culture.vectors import (
     doc_entity_matrix,
     doc_term_matrix,
     normalize_rows,
-    vocabulary,
 )
 from recommender.culture.weights import TermParams, top_terms
 from recommender.interactions import IdMap
@@ -234,8 +233,7 @@ def build_model(
     params = params or TermParams()
     tags = [(int(a), normalize_term(t)) for a, t in manual_tags]
     tags = [(a, t) for a, t in tags if t]
-    vocab = vocabulary(doc_terms, extra=(t for _, t in tags))
-    x = doc_term_matrix(doc_terms, vocab)
+    x, vocab = doc_term_matrix(doc_terms, extra=(t for _, t in tags))
     n_docs = len(doc_terms)
     doc_time = np.asarray(doc_time, dtype=np.float64)
     artist_ids = np.unique(np.r_[artist_mentions.entity, [a for a, _ in tags]].astype(np.int64))

@@ -8,6 +8,7 @@ vectors out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,35 +16,30 @@ import scipy.sparse as sp
 from recommender.interactions import IdMap
 
 
-def vocabulary(doc_terms: Iterable[Mapping[str, float]], extra: Iterable[str] = ()) -> list[str]:
-    """Every term used, sorted (so the same corpus always gives the same columns)."""
-    terms: set[str] = set(extra)
-    for counts in doc_terms:
-        terms.update(counts)
-    return sorted(terms)
-
-
 def doc_term_matrix(
-    doc_terms: Sequence[Mapping[str, float]], vocab: Sequence[str]
-) -> sp.csr_matrix:
-    """Documents x terms counts over `vocab` (terms outside it are ignored)."""
-    column = {term: i for i, term in enumerate(vocab)}
-    indptr = np.zeros(len(doc_terms) + 1, dtype=np.int64)
-    indices: list[int] = []
-    data: list[float] = []
-    for row, counts in enumerate(doc_terms):
-        for term, count in counts.items():
-            col = column.get(term)
-            if col is not None:
-                indices.append(col)
-                data.append(count)
-        indptr[row + 1] = len(indices)
-    matrix = sp.csr_matrix(
-        (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
-        shape=(len(doc_terms), len(vocab)),
+    doc_terms: Sequence[Mapping[str, float]], extra: Iterable[str] = ()
+) -> tuple[sp.csr_matrix, list[str]]:
+    """Documents x terms counts, and the vocabulary: every term used (plus `extra`), sorted,
+    so the same corpus always gives the same columns."""
+    column: dict[str, int] = {term: i for i, term in enumerate(dict.fromkeys(extra))}
+    keys = chain.from_iterable(counts.keys() for counts in doc_terms)
+    cols = np.fromiter((column.setdefault(k, len(column)) for k in keys), dtype=np.int64)
+    data = np.fromiter(
+        chain.from_iterable(counts.values() for counts in doc_terms),
+        dtype=np.float32,
+        count=cols.size,
     )
-    matrix.sum_duplicates()
-    return matrix
+    indptr = np.zeros(len(doc_terms) + 1, dtype=np.int64)
+    np.cumsum([len(counts) for counts in doc_terms], out=indptr[1:])
+    unsorted = list(column)
+    order = sorted(range(len(unsorted)), key=unsorted.__getitem__)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    matrix = sp.csr_matrix(
+        (data, rank[cols].astype(np.int32), indptr), shape=(len(doc_terms), len(order))
+    )
+    matrix.sort_indices()
+    return matrix, [unsorted[i] for i in order]
 
 
 def doc_entity_matrix(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from recommender.culture.model import CultureModel, Mentions, build_model
@@ -171,16 +171,30 @@ def _coverage(model: CultureModel) -> dict:
 
 
 def _co_mentions_replace(model: CultureModel) -> None:
+    """Replace the co-mention table (artist_a < artist_b): COPY on PostgreSQL."""
     both = model.artist_co_mentions.tocoo()
     upper = both.row < both.col
     ids = model.artists.ids
-    rows = [
-        CoMention(artist_a_id=int(ids[a]), artist_b_id=int(ids[b]), documents=int(n))
-        for a, b, n in zip(both.row[upper], both.col[upper], both.data[upper], strict=True)
-    ]
+    pairs = zip(
+        ids[both.row[upper]].tolist(),
+        ids[both.col[upper]].tolist(),
+        both.data[upper].astype(np.int64).tolist(),
+        strict=True,
+    )
     with transaction.atomic():
         CoMention.objects.all().delete()
-        CoMention.objects.bulk_create(rows, batch_size=CO_MENTION_BATCH)
+        if connection.vendor == "postgresql":
+            table = CoMention._meta.db_table
+            with connection.cursor() as cursor:
+                copy_sql = f"COPY {table} (artist_a_id, artist_b_id, documents) FROM STDIN"
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for row in pairs:
+                        copy.write_row(row)
+            return
+        CoMention.objects.bulk_create(
+            (CoMention(artist_a_id=a, artist_b_id=b, documents=n) for a, b, n in pairs),
+            batch_size=CO_MENTION_BATCH,
+        )
 
 
 def _artifact_path(version: ModelVersion) -> Path:

@@ -72,3 +72,11 @@ def test_loading_something_else_fails_with_a_clear_error(tmp_path):
     np.savez(path, meta=np.array('{"format": "other"}'))
     with pytest.raises(ValueError, match="not a culture artifact"):
         CultureModel.load(path)
+
+
+def test_the_document_term_matrix_has_sorted_columns_and_keeps_counts():
+    from recommender.culture.vectors import doc_term_matrix
+
+    x, vocab = doc_term_matrix([{"b": 2, "a": 1}, {}, {"c": 1, "b": 1}], extra=["zz"])
+    assert vocab == ["a", "b", "c", "zz"]
+    assert x.toarray().tolist() == [[1, 2, 0, 0], [0, 0, 0, 0], [0, 1, 1, 0]]

@@ -21,7 +21,8 @@ NOW = 1_700_000_000.0
 
 
 def corpus(docs):
-    x = doc_term_matrix([dict.fromkeys(d, 1) for d in docs], VOCAB)
+    x, vocab = doc_term_matrix([dict.fromkeys(d, 1) for d in docs], extra=VOCAB)
+    assert vocab == VOCAB
     return x
 
 
