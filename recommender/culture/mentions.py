@@ -26,6 +26,7 @@ MAX_POSITIONS = 100  # positions kept per mention
 SHORT_NAME_CHARS = 2  # a one-word name this short ("M", "X2") is guarded too
 _QUOTES = "\"'“”‘’«»"
 _SENTENCE_END = ".!?:;\n"
+_END = ""  # trie key under which a node lists the entities whose name ends there
 _JOINING_WORDS = frozenset({"a", "an", "and", "at", "for", "in", "n", "of", "on", "the", "to"})
 
 
@@ -79,20 +80,24 @@ class NameMatcher:
     ) -> None:
         if len(ids) != len(names):
             raise ValueError("ids and names must have the same length")
-        self._by_first: dict[str, list[tuple[tuple[str, ...], int, bool]]] = defaultdict(list)
-        seen: set[tuple[tuple[str, ...], int]] = set()
+        # A trie over name tokens: matching walks it along the text, so its cost per
+        # position is the length of the longest name, however many names share a first word.
+        self._root: dict = {}
+        self._size = 0
         for entity_id, name in zip(ids, names, strict=True):
             tokens = name_tokens(name)
-            if not tokens or (tokens, int(entity_id)) in seen:
+            if not tokens:
                 continue  # a name made only of symbols cannot be found on word boundaries
-            seen.add((tokens, int(entity_id)))
-            guarded = guard_all or is_guarded(tokens, common_words)
-            self._by_first[tokens[0]].append((tokens, int(entity_id), guarded))
-        for candidates in self._by_first.values():
-            candidates.sort(key=lambda c: -len(c[0]))
+            node = self._root
+            for token in tokens:
+                node = node.setdefault(token, {})
+            ends = node.setdefault(_END, {})
+            if int(entity_id) not in ends:
+                ends[int(entity_id)] = guard_all or is_guarded(tokens, common_words)
+                self._size += 1
 
     def __len__(self) -> int:
-        return sum(len(c) for c in self._by_first.values())
+        return self._size
 
     def occurrences(
         self, text: str, tokens: list[Token] | None = None
@@ -107,32 +112,25 @@ class NameMatcher:
         return found
 
     def _match_at(self, text: str, tokens: list[Token], i: int, found: list) -> int:
-        candidates = self._by_first.get(tokens[i].text)
-        if not candidates:
+        node = self._root.get(tokens[i].text)
+        size, longest, ends = 1, 0, None
+        while node is not None:
+            if _END in node:
+                longest, ends = size, node[_END]
+            k = i + size
+            if k >= len(tokens) or tokens[k].start - tokens[k - 1].end > MAX_GAP_CHARS:
+                break
+            node = node.get(tokens[k].text)
+            size += 1
+        if not longest:
             return 0
-        matched = 0
-        for name, entity_id, guarded in candidates:
-            size = len(name)
-            if matched and size < matched:
-                break  # a longer name already matched here; shorter ones overlap it
-            if not _tokens_equal(text, tokens, i, name):
-                continue
-            start, end = tokens[i].start, tokens[i + size - 1].end
-            evidenced = not guarded or _has_evidence(text, tokens, i, size)
-            found.append((entity_id, start, end, evidenced))
-            matched = size
-        return matched
-
-
-def _tokens_equal(text: str, tokens: list[Token], i: int, name: tuple[str, ...]) -> bool:
-    if i + len(name) > len(tokens):
-        return False
-    for k, word in enumerate(name):
-        if tokens[i + k].text != word:
-            return False
-        if k and tokens[i + k].start - tokens[i + k - 1].end > MAX_GAP_CHARS:
-            return False
-    return True
+        start, end = tokens[i].start, tokens[i + longest - 1].end
+        evidence = None
+        for entity_id, guarded in ends.items():
+            if guarded and evidence is None:
+                evidence = _has_evidence(text, tokens, i, longest)
+            found.append((entity_id, start, end, not guarded or evidence))
+        return longest
 
 
 def _has_evidence(text: str, tokens: list[Token], i: int, size: int) -> bool:
