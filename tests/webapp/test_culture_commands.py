@@ -10,6 +10,7 @@ from django_celery_beat.models import PeriodicTask
 
 from tests.crawler import fixtures as crawling
 from tests.webapp.culture_world import SHOEGAZE, artist, page, store
+from webapp.catalog.models import Artist
 from webapp.celery import app
 from webapp.culture.models import CrawlRun, CrawlSource, Document
 from webapp.culture.rebuild import culture_rebuild
@@ -80,3 +81,19 @@ def test_the_weekly_crawl_is_a_stored_schedule_naming_a_registered_task():
     task = PeriodicTask.objects.get(name="Weekly crawl and cultural vectors rebuild")
     assert task.task == "culture.crawl_and_rebuild" and task.task in app.tasks
     assert task.crontab.day_of_week == "1" and task.crontab.hour == "1"
+
+
+@pytest.mark.timeout(180)
+def test_the_demo_world_gets_a_synthetic_site_crawled_into_terms(crawl_database):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run_command("seed_demo", "--listeners", "3", "--tracks", "150", "--audio-clips", "0")
+    out = run_command("culture_demo", "--tracks", "150", "--port", str(port))
+    assert "cultural vectors succeeded" in out
+    first = Artist.objects.filter(is_synthetic=True).order_by("name").first()
+    terms = json.loads(run_command("top_terms", first.name, "--json"))
+    assert len(terms) >= 5
+    assert not CrawlSource.objects.get().is_active  # the weekly job will not visit it
