@@ -112,15 +112,17 @@ def _article(world: World, scene: Scene, artist: int, take: int, rng, date: str)
         (world.artist_genre == genre) & (np.arange(len(world.artist_names)) != artist)
     )
     genre_name = world.genre_names[genre].lower()
+    # Stop words ("is", "and", "are") sit between template words and descriptors, so the
+    # terms a crawl finds are the descriptors and the genre, not "feels frantic".
     sentences = [
-        f"{name} make {genre_name} that feels {words[0]} and {words[1]}.",
+        f"{name} make {genre_name} that is {words[0]} and {words[1]}.",
         f"The single “{track}” leans on {sounds[0]} and {sounds[1]}, {mood_a} from start to end.",
-        f"It is a {words[2]}, {words[3]} record, full of {sounds[2]}.",
-        f"Live, the songs turn {mood_b} and {words[4]}.",
+        f"It is a record that is {words[2]} and {words[3]}, full of {sounds[2]}.",
+        f"Live, the songs are {mood_b} and {words[4]}.",
     ]
     if peers.size:
         peer = world.artist_names[int(rng.choice(peers))]
-        sentences.append(f"Fans of {peer} will find the same {words[5]} {genre_name} mood here.")
+        sentences.append(f"Fans of {peer} will find it just as {words[5]}.")
     sentences.append(f"Expect {mood_a}, {words[0]} {genre_name} at its most {mood_b}.")
     kind = "review" if take == 0 else "live report"
     title = f"{name}: {kind}"

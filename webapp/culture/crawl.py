@@ -143,7 +143,16 @@ def crawl_and_rebuild(
             progress(number / (len(sources) + 1), f"Crawling {source.name}")
         runs.append(crawl_source(source=source, task_id=task_id, overrides=overrides))
     summary = {
-        "runs": [{"id": r.pk, "status": r.status, "stored": r.pages_stored} for r in runs],
+        "runs": [
+            {
+                "id": r.pk,
+                "status": r.status,
+                "stored": r.pages_stored,
+                "updated": r.pages_updated,
+                "unchanged": r.pages_unchanged,
+            }
+            for r in runs
+        ],
         "version_id": None,
         "version_status": None,
         "error": "",

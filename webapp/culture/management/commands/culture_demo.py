@@ -64,7 +64,8 @@ class Command(BaseCommand):
         run = summary["runs"][0]
         self.stdout.write(
             f"synthetic site: {len(pages)} pages; crawl #{run['id']} {run['status']}, "
-            f"{run['stored']} new documents; cultural vectors "
+            f"{run['stored']} new, {run['updated']} updated, {run['unchanged']} unchanged pages; "
+            "cultural vectors "
             f"{summary['version_status'] or 'not rebuilt: ' + summary['error']}"
         )
 
