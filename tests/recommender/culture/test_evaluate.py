@@ -6,7 +6,14 @@ import json
 import numpy as np
 import pytest
 
-from recommender.culture.evaluate import AUC_AIM, auc, main, sample_pairs, tags_check
+from recommender.culture.evaluate import (
+    AUC_AIM,
+    auc,
+    main,
+    sample_pairs,
+    stratified_auc,
+    tags_check,
+)
 from recommender.culture.weights import TermParams
 from tests.shared_data import needs_shared, shared_path
 
@@ -17,6 +24,15 @@ def test_auc_matches_a_hand_count_with_ties_counting_half():
     # positive/negative pairs: (0.9 > 0.5) 1, (0.9 > 0.1) 1, (0.5 = 0.5) 0.5, (0.5 > 0.1) 1
     assert auc(scores, labels) == pytest.approx(3.5 / 4)
     assert np.isnan(auc(scores, np.ones(4, bool)))
+
+
+def test_within_strata_auc_ignores_what_the_strata_explain():
+    strata = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=float)
+    labels = np.array([0, 0, 0, 1, 1, 1, 1, 0], dtype=bool)
+    scores = np.array([1, 2, 3, 4, 5, 6, 7, 8], dtype=float)
+    # pooled: the strata decide most of it; within each stratum the scores rank by hand
+    # stratum 0: the positive (4) beats 3 negatives -> 1; stratum 1: 8 beats 5, 6, 7 -> 0
+    assert stratified_auc(scores, labels, strata, bins=2) == pytest.approx(0.5)
 
 
 def test_sampled_pairs_are_distinct_and_ordered():
