@@ -134,15 +134,23 @@ class Document(models.Model):
         return self.title or self.url
 
 
-class Mention(models.Model):
-    """An artist named in a document: how often, where, and how much the page is about it."""
+class _Found(models.Model):
+    """Where and how much a document names something (an artist, a track)."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="mentions")
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="culture_mentions")
     count = models.PositiveIntegerField(help_text="Occurrences in the text.")
     positions = models.JSONField(default=list, help_text="Character offsets in the text.")
     in_title = models.BooleanField(default=False)
-    weight = models.FloatField(help_text="1: the page is about the artist; less: in passing.")
+    weight = models.FloatField(help_text="1: the page is about it; less: in passing.")
+
+    class Meta:
+        abstract = True
+
+
+class Mention(_Found):
+    """An artist named in a document."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="mentions")
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="culture_mentions")
 
     class Meta:
         constraints = [
@@ -151,15 +159,11 @@ class Mention(models.Model):
         indexes = [models.Index(fields=["artist"], name="mention_artist")]
 
 
-class TrackMention(models.Model):
+class TrackMention(_Found):
     """A track title named in a document next to its artist."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="track_mentions")
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="culture_mentions")
-    count = models.PositiveIntegerField()
-    positions = models.JSONField(default=list)
-    in_title = models.BooleanField(default=False)
-    weight = models.FloatField()
 
     class Meta:
         constraints = [
