@@ -54,11 +54,13 @@ class CultureStorePipeline:
         if spider.run_id is not None:
             run = CrawlRun.objects.select_related("source").get(pk=spider.run_id)
         else:
-            source = (
-                CrawlSource.objects.filter(pk=spider.source_id).first()
-                if spider.source_id
-                else services.source_for_url(url=spider.start_urls[0], depth=spider.max_depth)[0]
-            )
+            if spider.source_id:
+                source = CrawlSource.objects.filter(pk=spider.source_id).first()
+                if source is None:
+                    raise ValueError(f"No crawl source #{spider.source_id} in the database.")
+            else:
+                url, depth = spider.start_urls[0], spider.max_depth
+                source = services.source_for_url(url=url, depth=depth)[0]
             run = services.crawl_run_start(source=source)
         self.run_id, self.source_id = run.pk, run.source_id
 
