@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "webapp.catalog",
     "webapp.listening",
     "webapp.training",
+    "webapp.culture",
     "webapp.playlists",
     "webapp.dashboard",
     "webapp.demo",

@@ -86,6 +86,10 @@ def test_curators_group_has_the_expected_permissions():
         )
     }
     expected |= {"training.view_modelversion", "training.change_modelversion"}
+    expected |= {
+        f"culture.{a}_{m}" for a in crud for m in ("crawlsource", "manualtag", "artistalias")
+    }
+    expected |= {f"culture.view_{m}" for m in ("crawlrun", "document", "mention")}
     granted = {f"{app}.{a}_{model}" for (app, model), acts in GRANTS.items() for a in acts}
     assert expected <= perms <= granted  # the one list, for every model installed here
     signals = {p for p in perms if p.startswith("listening.") and not p.endswith("_invite")}
