@@ -126,6 +126,12 @@ class CultureModel:
         per_artist = sp.csr_matrix(history, dtype=np.float32) @ to_artist
         return normalize_rows(per_artist @ self._unit_artists())
 
+    def prepared(self) -> CultureModel:
+        """This model with its derived matrices computed now, before threads share it."""
+        self._unit_artists()
+        self._unit_tracks()
+        return self
+
     def _unit_artists(self) -> sp.csr_matrix:
         if "artists" not in self._cache:
             self._cache["artists"] = normalize_rows(self.artist_terms)

@@ -28,13 +28,12 @@ from webapp.catalog.models import Track
 from webapp.culture.models import CoMention, Document, ManualTag, Mention, TrackMention
 from webapp.training.models import ModelKind, ModelVersion, RunStatus
 from webapp.training.selectors import model_version_active
-from webapp.training.services import cf_version_activate
+from webapp.training.services import VersionRun, version_activate
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 MIN_TERMS_SHOWN = 5  # the admin counts artists with at least this many terms
 CO_MENTION_BATCH = 5000
-STALE_RUN_AFTER = dt.timedelta(hours=6)
 
 
 class RebuildError(Exception):
@@ -85,34 +84,24 @@ def culture_rebuild(
     """Build, save and activate a culture version from every stored document."""
     params = params or culture_params_default()
     now = now or timezone.now()
-    ModelVersion.objects.filter(
-        kind=ModelKind.CULTURE, status=RunStatus.RUNNING, started_at__lt=now - STALE_RUN_AFTER
-    ).update(status=RunStatus.FAILED, error="Interrupted: the run never finished.")
-    version = ModelVersion.objects.create(
-        kind=ModelKind.CULTURE, params=asdict(params), task_id=task_id[:64]
+    run = VersionRun(
+        kind=ModelKind.CULTURE, params=asdict(params), task_id=task_id, progress=progress
     )
-    started = time.monotonic()
-
-    def report(fraction: float, message: str) -> None:
-        ModelVersion.objects.filter(pk=version.pk).update(
-            progress=fraction, progress_message=message[:200]
-        )
-        if progress is not None:
-            progress(fraction, message)
-
     try:
-        return _rebuild(version, params, force, now, started, report)
-    except Exception as exc:
-        version.error = str(exc) or type(exc).__name__
-        _finish(version, started, status=RunStatus.FAILED, message="Failed")
-        log.exception("Culture rebuild #%s failed", version.pk)
-        if isinstance(exc, RebuildError):
+        return _rebuild(run, params, force, now)
+    except BaseException as exc:  # Ctrl-C and SIGTERM too: the row must not stay "running"
+        run.fail(exc)
+        log.exception("Culture rebuild #%s failed", run.version.pk)
+        if isinstance(exc, RebuildError | KeyboardInterrupt | SystemExit):
             raise
-        raise RebuildError(f"Culture rebuild #{version.pk} failed: {version.error}") from exc
+        raise RebuildError(
+            f"Culture rebuild #{run.version.pk} failed: {run.version.error}"
+        ) from exc
 
 
-def _rebuild(version, params, force, now, started, report) -> ModelVersion:
-    report(0.0, "Reading documents and mentions")
+def _rebuild(run: VersionRun, params, force, now) -> ModelVersion:
+    version = run.version
+    run.report(0.0, "Reading documents and mentions")
     doc_ids, doc_terms, doc_time = _documents()
     artist_mentions = _mentions(Mention, "artist_id", doc_ids)
     track_mentions = _mentions(TrackMention, "track_id", doc_ids)
@@ -122,7 +111,7 @@ def _rebuild(version, params, force, now, started, report) -> ModelVersion:
         raise RebuildError(
             "No documents yet: crawl a source (admin, or `manage.py crawl URL`) or add tags."
         )
-    seconds = {"seconds_read": time.monotonic() - started}
+    seconds = {"seconds_read": time.monotonic() - run.started}
     version.data_fingerprint = _fingerprint(
         [doc_ids, list(Document.objects.order_by("pk").values_list("content_hash", flat=True))]
         + [artist_mentions.entity, artist_mentions.weight, track_mentions.entity, tracks, tags],
@@ -132,8 +121,8 @@ def _rebuild(version, params, force, now, started, report) -> ModelVersion:
     active = model_version_active(kind=ModelKind.CULTURE)
     if not force and active and active.data_fingerprint == version.data_fingerprint:
         message = f"Documents, mentions and tags unchanged since version #{active.pk}."
-        return _finish(version, started, status=RunStatus.SKIPPED, message=message)
-    report(0.3, f"Weighting terms of {doc_ids.size} documents")
+        return run.finish(status=RunStatus.SKIPPED, message=message)
+    run.report(0.3, f"Weighting terms of {doc_ids.size} documents")
     stage = time.monotonic()
     model = build_model(
         doc_terms=doc_terms,
@@ -147,16 +136,16 @@ def _rebuild(version, params, force, now, started, report) -> ModelVersion:
         params=params,
     )
     seconds["seconds_build"] = time.monotonic() - stage
-    report(0.8, "Saving artifact and co-mentions")
+    run.report(0.8, "Saving artifact and co-mentions")
     stage = time.monotonic()
     version.artifact_path = str(model.save(_artifact_path(version)))
     _co_mentions_replace(model)
     seconds["seconds_save"] = time.monotonic() - stage
     version.data_counts = model.counts
     version.metrics = {**_coverage(model), **{k: round(v, 3) for k, v in seconds.items()}}
-    _finish(version, started, status=RunStatus.SUCCEEDED, message="Built")
-    cf_version_activate(version=version)
-    report(1.0, "Active")
+    run.finish(status=RunStatus.SUCCEEDED, message="Built")
+    version_activate(version=version)
+    run.report(1.0, "Active")
     return version
 
 
@@ -199,12 +188,3 @@ def _co_mentions_replace(model: CultureModel) -> None:
 
 def _artifact_path(version: ModelVersion) -> Path:
     return Path(settings.MODEL_DIR) / "culture" / f"culture-{version.pk:06d}.npz"
-
-
-def _finish(version: ModelVersion, started: float, *, status: str, message: str) -> ModelVersion:
-    version.status = status
-    version.progress_message = message
-    version.finished_at = timezone.now()
-    version.duration_s = round(time.monotonic() - started, 3)
-    version.save()
-    return version

@@ -1,13 +1,12 @@
 """Culture reads: top terms and culturally similar artists from the active culture version.
 
 Model objects in, plain lists out (terms with weights; artists with a similarity). The active
-artifact is loaded once per process and version; no active version, or an unreadable one,
-gives empty lists so pages serve without it.
+artifact is served by the training registry (loaded once per process and version); no active
+version, or an unreadable one, gives empty lists so pages serve without it.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from recommender.culture.model import CultureModel
@@ -15,10 +14,7 @@ from webapp.catalog.models import Artist, Track
 from webapp.catalog.normalize import normalize_name
 from webapp.culture.models import CrawlSource, Mention
 from webapp.training.models import ModelKind, ModelVersion
-from webapp.training.selectors import model_version_active
-
-log = logging.getLogger(__name__)
-_loaded: dict[tuple[int, str], CultureModel] = {}
+from webapp.training.registry import registry
 
 
 @dataclass(frozen=True)
@@ -27,22 +23,17 @@ class TermWeight:
     weight: float
 
 
+def culture_serving_load(path: str) -> CultureModel:
+    """How the serving registry loads a culture artifact (derived matrices computed once)."""
+    return CultureModel.load(path).prepared()
+
+
 def culture_model_active() -> tuple[ModelVersion, CultureModel] | tuple[None, None]:
-    """The serving culture version and its model (cached per process and version)."""
-    version = model_version_active(kind=ModelKind.CULTURE)
-    if version is None:
+    """The serving culture version and its model, from this process's serving registry."""
+    snapshot = registry.snapshot(ModelKind.CULTURE)
+    if snapshot is None:
         return None, None
-    key = (version.pk, version.artifact_path)
-    model = _loaded.get(key)
-    if model is None:
-        try:
-            model = CultureModel.load(version.artifact_path)
-        except (OSError, ValueError) as exc:
-            log.error("Culture version #%s cannot be loaded from %s: %s", version.pk, key[1], exc)
-            return None, None
-        _loaded.clear()
-        _loaded[key] = model
-    return version, model
+    return ModelVersion.objects.get(pk=snapshot.version_id), snapshot.model
 
 
 def artist_top_terms(*, artist: Artist, limit: int = 20) -> list[TermWeight]:
