@@ -117,3 +117,13 @@ def test_the_active_model_scores_through_the_scoring_contract(scene):
     assert scores[0, 0] > 0.5 and scores[0, 1] < 0.5 * scores[0, 0]
     reason = scorer.explain(batch, 0, np.array([shoegaze_song.pk]))[0]
     assert reason.text.startswith("described as")
+
+
+def test_the_artist_page_shows_top_terms_and_culturally_similar_artists(scene, client):
+    culture_rebuild()
+    response = client.get(scene["Slowdive"].get_absolute_url())
+    assert response.status_code == 200
+    assert "Described as" in response.text and "shoegaze" in response.text
+    assert "Described alike" in response.text and "Ride" in response.text
+    quiet = client.get(scene["Lonely Hearts"].get_absolute_url())
+    assert quiet.status_code == 200 and "Described as" not in quiet.text

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from webapp.catalog import selectors as catalog_selectors
+from webapp.culture.selectors import artist_similar_cultural, artist_top_terms, track_top_terms
 from webapp.dashboard.selectors import listener_recommend, listener_similar, track_similar
 from webapp.listening import selectors as listening_selectors
 from webapp.listening.services import artist_visit_record
@@ -23,6 +24,8 @@ TRACKS_PER_PAGE = 25
 SIMILAR_TRACKS = 10
 SIMILAR_LISTENERS = 10
 CF_PICKS = 15
+TOP_TERMS = 15
+SIMILAR_ARTISTS = 8
 # ListenBrainz: a listen counts after half the track or 4 minutes, whichever is lower.
 LISTEN_CAP_SECONDS = 240
 
@@ -40,7 +43,12 @@ def artist_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "dashboard/artist_detail.html",
-        {"artist": artist, "tracks": tracks.get_page(request.GET.get("page"))},
+        {
+            "artist": artist,
+            "tracks": tracks.get_page(request.GET.get("page")),
+            "top_terms": artist_top_terms(artist=artist, limit=TOP_TERMS),
+            "similar_artists": artist_similar_cultural(artist=artist, limit=SIMILAR_ARTISTS),
+        },
     )
 
 
@@ -52,6 +60,7 @@ def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_saved": False,
         "play_count": 0,
         "similar_tracks": track_similar(track=track, limit=SIMILAR_TRACKS),
+        "top_terms": track_top_terms(track=track, limit=TOP_TERMS),
     }
     if request.user.is_authenticated:
         saved = listening_selectors.listener_saved_track_ids(user=request.user, track_ids=[pk])
