@@ -9,8 +9,11 @@ Maximal marginal relevance (Carbonell & Goldstein 1998): each step takes the can
 the best (1 - λ) · relevance - λ · (its highest cosine similarity to a track already chosen),
 relevance being the blended score rescaled to [0, 1] within the listener's shortlist and
 negative similarities counting as 0. Among candidates the rules allow, it prefers, in order:
-an artist not yet in the playlist that keeps the new-artist share on target, then one that
-does not keep the share, then a second track of an artist (never a third).
+an artist not yet in the playlist that keeps the new-artist share on target, then any artist
+not yet in it, then a second track (never a third) that keeps the share, then any second
+track. The share is a share of the playlist's artists, so "30 different artists" comes
+first: a listener who knows 12 artists gets at most 12 familiar ones, however familiar
+their setting.
 """
 
 from __future__ import annotations
