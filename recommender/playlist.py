@@ -117,9 +117,13 @@ def _build_rows(listeners, catalog, candidates, scorers, weights, controls, rule
     picks = _take_picks(pool, positions, new, catalog, candidates)
     if rules.flow:
         picks = order_for_flow(picks, catalog, candidates)
-    reasons, reason_kinds = attach_reasons(
-        listeners, scorers, picks["track_ids"], picks["contributions"]
-    )
+    if rules.reasons:
+        reasons, reason_kinds = attach_reasons(
+            listeners, scorers, picks["track_ids"], picks["contributions"]
+        )
+    else:
+        reasons = [[None] * rules.length for _ in range(len(listeners))]
+        reason_kinds = [[None] * rules.length for _ in range(len(listeners))]
     return PlaylistBatch(
         listener_ids=listeners.ids.copy(),
         track_ids=picks["track_ids"],

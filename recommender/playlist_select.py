@@ -154,7 +154,8 @@ def _similarity(vectors: np.ndarray | None, columns: np.ndarray, valid: np.ndarr
         return None
     picked = vectors[np.maximum(columns, 0)]
     picked[~valid] = 0.0
-    similar = np.matmul(picked, picked.transpose(0, 2, 1))
+    # A contiguous transpose: numpy's stacked matmul over a strided view is ten times slower.
+    similar = np.matmul(picked, np.ascontiguousarray(picked.transpose(0, 2, 1)))
     return np.maximum(similar, 0.0, out=similar)
 
 

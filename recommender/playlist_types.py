@@ -122,6 +122,7 @@ class Rules:
     flow: bool = True
     pool_size: int = POOL_SIZE
     not_for_me_penalty: float = NOT_FOR_ME_PENALTY
+    reasons: bool = True  # offline evaluation switches them off: they change no pick
 
 
 @dataclass(frozen=True)
