@@ -25,12 +25,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.interactions import IdMap
-from recommender.scoring import ListenerBatch, Scorer
+from recommender.scoring import ListenerBatch, ScoreMoments, Scorer
 from recommender.standardize import row_stats
 from recommender.topk import top_columns
 
 POOL_SIZE = 300  # candidates per listener handed to the playlist rules
-BATCH_CELLS = 1 << 24  # listeners x candidates per inner batch: 64 MiB per float32 matrix
+BATCH_CELLS = 1 << 25  # listeners x candidates per inner batch: 128 MiB per float32 matrix
 DEFAULT_WEIGHT = 1.0  # weight of a model that has none in `weights`
 COLD_START_POPULARITY_WEIGHT = 1.0  # popularity's least weight for fallback listeners
 
@@ -195,7 +195,8 @@ def standardized(
             scores = scores.copy()
         if scores.strides[0] == 0 and not np.isfinite(scores[:1]).all():
             scores = scores.copy()
-        mean, std, _ = row_stats(scores, ex.row, ex.col)
+        sums = scorer.moments(listeners, track_ids) if isinstance(scorer, ScoreMoments) else None
+        mean, std, _ = row_stats(scores, ex.row, ex.col, sums)
         slope = np.divide(weights[m], std, out=np.zeros_like(std), where=std > 0)
         layers.append(Standardized(m, scores, mean, slope))
     return layers

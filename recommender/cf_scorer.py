@@ -66,6 +66,7 @@ class CFScorer:
         k = factors.shape[1]
         self._gram = (wide.T @ wide + self.regularization * np.eye(k)).astype(np.float32)
         self._gathered: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._sums: tuple[np.ndarray, np.ndarray, np.ndarray, int] | None = None
 
     @classmethod
     def from_model(cls, model) -> CFScorer:
@@ -91,6 +92,34 @@ class CFScorer:
         if unknown.size:
             scores[:, unknown] = np.nan
         return scores
+
+    def moments(
+        self, listeners: ListenerBatch, track_ids: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per listener (count, Σ s, Σ s²) of u·v over the known tracks, without the matrix:
+        Σ_t u·v_t = u·(Σ_t v_t) and Σ_t (u·v_t)² = uᵀ(Σ_t v_t v_tᵀ)u."""
+        track_ids = np.asarray(track_ids, dtype=np.int64).ravel()
+        n = len(listeners)
+        if listeners.cf_vectors is None:
+            return np.zeros(n), np.zeros(n), np.zeros(n)
+        total, gram, known = self._sums_for(track_ids)
+        vectors = np.asarray(listeners.cf_vectors, dtype=np.float64)
+        valid = np.isfinite(vectors).all(axis=1)
+        vectors = np.where(valid[:, None], vectors, 0.0)
+        count = np.where(valid, float(known), 0.0)
+        return count, vectors @ total, np.einsum("ij,jk,ik->i", vectors, gram, vectors)
+
+    def _sums_for(self, track_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        cached = self._sums
+        if cached is not None and np.array_equal(cached[0], track_ids):
+            return cached[1], cached[2], cached[3]
+        factors_t, unknown = self._factors_for(track_ids)
+        known = np.ones(track_ids.size, dtype=bool)
+        known[unknown] = False
+        wide = factors_t[:, known].astype(np.float64)
+        sums = (track_ids.copy(), wide.sum(axis=1), wide @ wide.T, int(known.sum()))
+        self._sums = sums
+        return sums[1], sums[2], sums[3]
 
     def _factors_for(self, track_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(k, T) factors of `track_ids` and the positions CF does not know; the last is cached.
@@ -160,22 +189,26 @@ class CFScorer:
         played = np.where(slot, history.indices[at], 0)
         counts = np.where(slot, history.data[at], 0.0)
         conf = np.where(slot, confidence(counts, alpha=self.alpha, eps=self.eps), 0.0)
-        terms = self._terms(played, conf, slot, pick_cols)
+        terms = self._terms(played, conf, slot, pick_cols)  # (g, H, P)
+        terms = np.ascontiguousarray(terms.transpose(0, 2, 1))  # (g, P, H): sort the last axis
         n = min(self.evidence_tracks, width)
-        order = np.argsort(-terms, axis=1, kind="stable")[:, :n, :]  # (g, n, P)
-        strongest = np.take_along_axis(terms, order, axis=1).transpose(0, 2, 1)
-        evidence = self.items.ids[np.take_along_axis(played[:, :, None], order, axis=1)]
-        evidence = evidence.transpose(0, 2, 1).tolist()
-        pulls = np.round(strongest, 6).tolist()
+        if n < width:
+            part = np.argpartition(-terms, n - 1, axis=2)[:, :, :n]
+        else:
+            part = np.broadcast_to(np.arange(width), terms.shape).copy()
+        values = np.take_along_axis(terms, part, axis=2)
+        order = np.argsort(-values, axis=2, kind="stable")
+        strongest = np.take_along_axis(values, order, axis=2)  # (g, P, n) strongest first
+        positions = np.take_along_axis(part, order, axis=2)
+        evidence = self.items.ids[np.take_along_axis(played[:, None, :], positions, axis=2)]
         n_positive = (strongest > 0).sum(axis=2)  # positive terms come first
-        for i, row in enumerate(group.tolist()):
-            reasons = out[row]
-            for p in np.flatnonzero((n_positive[i] > 0) & (pick_cols[i] >= 0)).tolist():
-                m = int(n_positive[i, p])
-                reasons[p] = Reason(
-                    CF_REASON,
-                    {"track_ids": evidence[i][p][:m], "contributions": pulls[i][p][:m]},
-                )
+        explained = (n_positive > 0) & (pick_cols >= 0)
+        evidence, pulls = evidence.tolist(), np.round(strongest, 6).tolist()
+        for i, p in zip(*np.nonzero(explained), strict=True):
+            m = int(n_positive[i, p])
+            out[group[i]][p] = Reason(
+                CF_REASON, {"track_ids": evidence[i][p][:m], "contributions": pulls[i][p][:m]}
+            )
 
     def _terms(
         self, played: np.ndarray, conf: np.ndarray, slot: np.ndarray, pick_cols: np.ndarray

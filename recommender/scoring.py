@@ -16,8 +16,12 @@ Any other text is shown as it is ("described as 'dreamy'"), so write literal bra
 and `}}`. CF's reason is `Reason("because you play {artist}", {"track_ids": [...]})`: the
 played tracks that pull hardest towards the pick, strongest first.
 
-A scorer may also offer `explain_batch(listeners, rows, track_ids)` (see `BatchExplainer`):
-the same reasons for many listeners at once. The playlist uses it when it is there.
+Two optional methods make a scorer faster without changing what it says; the blend and the
+playlist use them when they are there: `explain_batch(listeners, rows, track_ids)` (see
+`BatchExplainer`), the same reasons for many listeners at once, and `moments(listeners,
+track_ids)` (see `ScoreMoments`), each listener's count, sum and sum of squares of the
+non-NaN scores, which a linear model knows without the score matrix and which the blend
+would otherwise sum over it.
 """
 
 from __future__ import annotations
@@ -100,6 +104,17 @@ class BatchExplainer(Protocol):
         self, listeners: ListenerBatch, rows: np.ndarray, track_ids: np.ndarray
     ) -> list[list[Reason | None]]:
         """For each `rows[i]`, one reason per id of `track_ids[i]` (ids < 0: padding, None)."""
+        ...
+
+
+@runtime_checkable
+class ScoreMoments(Protocol):
+    """Optional: per listener (count, sum, sum of squares) of `score()`'s non-NaN cells."""
+
+    def moments(
+        self, listeners: ListenerBatch, track_ids: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Three (len(listeners),) float64 arrays over the same cells `score()` gives."""
         ...
 
 

@@ -16,14 +16,45 @@ _STD_FLOOR = 1e-6  # std below this share of the root mean square counts as cons
 
 
 def row_stats(
-    scores: np.ndarray, ex_rows: np.ndarray, ex_cols: np.ndarray
+    scores: np.ndarray,
+    ex_rows: np.ndarray,
+    ex_cols: np.ndarray,
+    sums: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-row (mean, std, count) over the cells not excluded and not NaN, in float64.
 
-    Replaces non-finite cells by their row's mean in place, so their z-score is 0. `scores`
-    must be writable unless it is all finite. std is 0 for rows that are constant (std below
-    1e-6 of their root mean square) or have no cell to count.
+    `sums`, when the scorer knows them (`ScoreMoments`), are each row's (count, Σ s, Σ s²)
+    over its non-NaN cells; they save two passes over the matrix. Non-finite cells are set to
+    their row's mean in place, so their z-score is 0; `scores` must be writable where it has
+    any. std is 0 for rows that are constant (std below 1e-6 of their root mean square) or
+    have no cell to count.
     """
+    n_rows, n_cols = scores.shape
+    if sums is not None:
+        count, s1, s2 = (np.array(a, dtype=np.float64) for a in sums)
+        broken = np.flatnonzero(count < n_cols)
+    else:
+        count, s1, s2, broken = _sums(scores)
+    values = scores[ex_rows, ex_cols].astype(np.float64)
+    seen = np.isfinite(values)  # a NaN cell was never counted
+    values[~seen] = 0.0
+    s1 -= np.bincount(ex_rows, weights=values, minlength=n_rows)
+    s2 -= np.bincount(ex_rows, weights=values * values, minlength=n_rows)
+    count -= np.bincount(ex_rows[seen], minlength=n_rows)
+    mean, std = _moments(s1, s2, count)
+    suspect = np.flatnonzero((count > 0) & (mean * mean * 1e-4 > std * std))
+    if suspect.size:  # float32 sums lose the spread of scores far from zero: recount exactly
+        mean[suspect], std[suspect] = _exact_moments(scores, suspect, ex_rows, ex_cols)
+    if broken.size:
+        block = scores[broken]
+        missing = ~np.isfinite(block)
+        if missing.any():
+            scores[broken] = np.where(missing, mean[broken, None].astype(scores.dtype), block)
+    return mean, std, count
+
+
+def _sums(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(count, Σ s, Σ s²) per row over finite cells, and the rows that have other cells."""
     n_rows, n_cols = scores.shape
     if scores.strides[0] == 0 and n_rows:  # one row broadcast to all: count it once
         s1 = np.full(n_rows, scores[0].sum(dtype=np.float64))
@@ -40,24 +71,7 @@ def row_stats(
         s1[broken] = block.sum(axis=1, dtype=np.float64)
         s2[broken] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
         count[broken] -= (~finite).sum(axis=1)
-    values = scores[ex_rows, ex_cols].astype(np.float64)
-    if broken.size:
-        values[~np.isfinite(values)] = 0.0
-        seen = np.isfinite(scores[ex_rows, ex_cols])  # a NaN cell was never counted
-    else:
-        seen = np.ones(values.size, dtype=bool)
-    s1 -= np.bincount(ex_rows, weights=values, minlength=n_rows)
-    s2 -= np.bincount(ex_rows, weights=values * values, minlength=n_rows)
-    count -= np.bincount(ex_rows[seen], minlength=n_rows)
-    mean, std = _moments(s1, s2, count)
-    suspect = np.flatnonzero((count > 0) & (mean * mean * 1e-4 > std * std))
-    if suspect.size:  # float32 sums lose the spread of scores far from zero: recount exactly
-        mean[suspect], std[suspect] = _exact_moments(scores, suspect, ex_rows, ex_cols)
-    if broken.size:
-        block = scores[broken]
-        finite_block = np.isfinite(block) & finite
-        scores[broken] = np.where(finite_block, block, mean[broken, None].astype(np.float32))
-    return mean, std, count
+    return count, s1, s2, broken
 
 
 def _moments(s1: np.ndarray, s2: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

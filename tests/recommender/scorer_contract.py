@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommender.blend import listener_rows
-from recommender.scoring import BatchExplainer, ListenerBatch, Reason, Scorer
+from recommender.scoring import BatchExplainer, ListenerBatch, Reason, ScoreMoments, Scorer
 
 KINDS = {"cf", "culture", "audio", "popularity"}
 PLACEHOLDERS = {"artist", "track"}
@@ -131,3 +131,15 @@ class ScorerContract:
         for row in rows:
             alone = case.scorer.explain(case.listeners, int(row), ids[row, :-1])
             assert batched[row] == [*alone, None]
+
+    def test_moments_equal_the_count_sum_and_squares_of_the_scores(self, case):
+        if not isinstance(case.scorer, ScoreMoments):
+            return
+        scores = case.scorer.score(case.listeners, case.track_ids).astype(np.float64)
+        count, total, squares = case.scorer.moments(case.listeners, case.track_ids)
+        known = np.isfinite(scores)
+        np.testing.assert_array_equal(count, known.sum(axis=1))
+        np.testing.assert_allclose(total, np.where(known, scores, 0).sum(axis=1), atol=1e-4)
+        np.testing.assert_allclose(
+            squares, np.where(known, scores**2, 0).sum(axis=1), rtol=1e-4, atol=1e-4
+        )

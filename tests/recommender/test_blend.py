@@ -307,3 +307,24 @@ def test_fitting_weights_without_held_out_plays_says_so():
     empty = sp.csr_matrix((N_LISTENERS, N_TRACKS))
     with pytest.raises(ValueError, match="held-out plays"):
         fit_weights(listeners, TRACK_IDS, [cf], empty)
+
+
+def test_a_scorer_that_knows_its_moments_blends_exactly_like_its_score_matrix():
+    from recommender.cf_scorer import CFScorer
+
+    rng = np.random.default_rng(4)
+    known = TRACK_IDS[:-5]  # CF has never seen the last five tracks
+    cf = CFScorer(rng.standard_normal((known.size, 6)), IdMap(known), regularization=1, alpha=1)
+    vectors = rng.standard_normal((N_LISTENERS, 6)).astype(np.float32)
+    vectors[3] = np.nan  # and has no vector for this listener
+    base = batch()
+    listeners = ListenerBatch(base.ids, base.history, base.history_items, vectors)
+    as_matrix = MatrixScorer("cf", LISTENER_IDS, TRACK_IDS, cf.score(listeners, TRACK_IDS))
+    audio = MatrixScorer("audio", LISTENER_IDS, TRACK_IDS, matrix(2))
+    fast = blend(listeners, TRACK_IDS, [cf, audio], pool_size=N_TRACKS)
+    slow = blend(listeners, TRACK_IDS, [as_matrix, audio], pool_size=N_TRACKS)
+    np.testing.assert_array_equal(fast.columns, slow.columns)
+    np.testing.assert_allclose(fast.contributions, slow.contributions, rtol=1e-4, atol=1e-5)
+    unknown = np.isin(fast.track_ids, TRACK_IDS[-5:])
+    assert unknown.any() and (fast.contributions[..., 0][unknown] == 0).all()
+    assert (fast.contributions[3, :, 0] == 0).all()
