@@ -30,7 +30,7 @@ from recommender.standardize import row_stats
 from recommender.topk import top_columns
 
 POOL_SIZE = 300  # candidates per listener handed to the playlist rules
-BATCH_CELLS = 1 << 25  # listeners x candidates per inner batch: 128 MiB per float32 matrix
+BATCH_CELLS = 1 << 23  # listeners x candidates per inner batch: 32 MiB per float32 matrix
 DEFAULT_WEIGHT = 1.0  # weight of a model that has none in `weights`
 COLD_START_POPULARITY_WEIGHT = 1.0  # popularity's least weight for fallback listeners
 
@@ -89,6 +89,7 @@ def blend(
     penalty: sp.spmatrix | None = None,
     pool_size: int = POOL_SIZE,
     batch_cells: int = BATCH_CELLS,
+    index: IdMap | None = None,
 ) -> Pool:
     """Blend `scorers` over `track_ids` for every listener and keep each one's best candidates.
 
@@ -96,12 +97,12 @@ def blend(
     skipped, refused, curator-blocked, previous playlists; what is in the listener's history is
     excluded here as well. `penalty` (same shape) is subtracted from the blended score (the
     "not for me" damping). A scorer of kind "popularity", when given, is also the cold-start
-    fallback.
+    fallback. `index` is `IdMap(track_ids)` when the caller already has it.
     """
     track_ids = np.asarray(track_ids, dtype=np.int64).ravel()
     w = resolve_weights(scorers, weights)
     shape = (len(listeners), track_ids.size)
-    exclude = candidate_exclusions(listeners, track_ids, exclude)
+    exclude = candidate_exclusions(listeners, track_ids, exclude, index=index)
     penalty = _as_csr(penalty, shape)
     step = max(1, int(batch_cells) // max(track_ids.size, 1))
     parts = [
@@ -133,12 +134,20 @@ def _as_csr(matrix: sp.spmatrix | None, shape: tuple[int, int]) -> sp.csr_matrix
 
 
 def candidate_exclusions(
-    listeners: ListenerBatch, track_ids: np.ndarray, exclude: sp.spmatrix | None = None
+    listeners: ListenerBatch,
+    track_ids: np.ndarray,
+    exclude: sp.spmatrix | None = None,
+    *,
+    index: IdMap | None = None,
 ) -> sp.csr_matrix:
-    """`exclude` plus every candidate already in a listener's history, as a 0/1 CSR."""
+    """`exclude` plus every candidate already in a listener's history, as a 0/1 CSR.
+
+    `index` (the candidates' IdMap) saves building it again when the caller has one.
+    """
     exclude = _as_csr(exclude, (len(listeners), np.asarray(track_ids).size))
     history = listeners.history.tocoo()
-    cols = IdMap(track_ids).index_of(listeners.history_items.ids)[history.col]
+    index = IdMap(track_ids) if index is None else index
+    cols = index.index_of(listeners.history_items.ids[history.col])
     keep = (cols >= 0) & (history.data > 0)
     had = sp.csr_matrix(
         (np.ones(int(keep.sum()), np.float32), (history.row[keep], cols[keep])),

@@ -64,7 +64,9 @@ class CFScorer:
         self.evidence_tracks = int(evidence_tracks)
         wide = factors.astype(np.float64)
         k = factors.shape[1]
-        self._gram = (wide.T @ wide + self.regularization * np.eye(k)).astype(np.float32)
+        gram = wide.T @ wide + self.regularization * np.eye(k)  # G = YᵀY + λI
+        self._gram = gram.astype(np.float32)
+        self._gram_inverse = np.linalg.inv(gram).astype(np.float32)
         self._gathered: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._sums: tuple[np.ndarray, np.ndarray, np.ndarray, int] | None = None
 
@@ -204,32 +206,56 @@ class CFScorer:
         n_positive = (strongest > 0).sum(axis=2)  # positive terms come first
         explained = (n_positive > 0) & (pick_cols >= 0)
         evidence, pulls = evidence.tolist(), np.round(strongest, 6).tolist()
-        for i, p in zip(*np.nonzero(explained), strict=True):
-            m = int(n_positive[i, p])
-            out[group[i]][p] = Reason(
-                CF_REASON, {"track_ids": evidence[i][p][:m], "contributions": pulls[i][p][:m]}
-            )
+        rows, slots = np.nonzero(explained)
+        targets = [out[row] for row in group.tolist()]
+        found = n_positive[rows, slots].tolist()
+        for i, p, m in zip(rows.tolist(), slots.tolist(), found, strict=True):
+            tracks, pull = evidence[i][p], pulls[i][p]
+            if m < n:
+                tracks, pull = tracks[:m], pull[:m]
+            targets[i][p] = Reason(CF_REASON, {"track_ids": tracks, "contributions": pull})
 
     def _terms(
         self, played: np.ndarray, conf: np.ndarray, slot: np.ndarray, pick_cols: np.ndarray
     ) -> np.ndarray:
         """(g, H, P) terms c_uj · v_iᵀ W_u v_j for a group of listeners (padding: 0).
 
-        YᵀC_uY + λI = YᵀY + λI + Yᵀ(C_u - I)Y: only the played rows differ from the
-        catalog-wide Gram matrix, so each listener's system costs H·k² to build.
+        W_u = (YᵀC_uY + λI)⁻¹ = (G + Y_uᵀ D Y_u)⁻¹ with the catalog-wide G = YᵀY + λI, the
+        listener's played rows Y_u (H x k) and D = C_u - I. Listeners who played fewer tracks
+        than there are factors solve the H x H system of the Woodbury identity instead of the
+        k x k one; the others solve k x k directly. float32 throughout: numpy's stacked
+        float64 products run ten times slower, and both systems are well conditioned.
         """
-        # float32 throughout: numpy's stacked float64 products run ten times slower here, and
-        # the regularized systems are well conditioned.
-        factors = self.item_factors[played]
-        factors[~slot] = 0.0
-        weight = np.where(slot, conf - 1.0, 0.0).astype(np.float32)[:, :, None]
-        scaled_t = np.ascontiguousarray((factors * weight).transpose(0, 2, 1))
-        system = self._gram[None] + np.matmul(scaled_t, factors)
+        played_rows = self.item_factors[played]
+        played_rows[~slot] = 0.0
         picks = self.item_factors[np.maximum(pick_cols, 0)]
         picks[pick_cols < 0] = 0.0
-        rhs = np.ascontiguousarray(picks.transpose(0, 2, 1))
-        weighted = np.linalg.solve(system, rhs)  # W_u v_i: (g, k, P)
-        return conf[:, :, None].astype(np.float32) * np.matmul(factors, weighted)
+        picks_t = np.ascontiguousarray(picks.transpose(0, 2, 1))  # (g, k, P)
+        extra = np.where(slot, conf - 1.0, 0.0).astype(np.float32)  # D's diagonal
+        if played.shape[1] <= self.item_factors.shape[1]:
+            pulled = self._pull_woodbury(played_rows, extra, picks_t)
+        else:
+            pulled = self._pull_direct(played_rows, extra, picks_t)
+        return conf[:, :, None].astype(np.float32) * pulled
+
+    def _pull_direct(self, played_rows, extra, picks_t) -> np.ndarray:
+        """Y_u W_u V_pᵀ from the k x k system G + Y_uᵀ D Y_u."""
+        scaled_t = np.ascontiguousarray((played_rows * extra[:, :, None]).transpose(0, 2, 1))
+        system = self._gram[None] + np.matmul(scaled_t, played_rows)
+        return np.matmul(played_rows, np.linalg.solve(system, picks_t))
+
+    def _pull_woodbury(self, played_rows, extra, picks_t) -> np.ndarray:
+        """Y_u W_u V_pᵀ = A - K E (I + E K E)⁻¹ E A, with A = Y_u G⁻¹ V_pᵀ, K = Y_u G⁻¹ Y_uᵀ
+        and E = D^½ (the symmetric form of the Woodbury identity: D may have zeros)."""
+        g, h, k = played_rows.shape
+        inverse_rows = (played_rows.reshape(g * h, k) @ self._gram_inverse).reshape(g, h, k)
+        kernel = np.matmul(inverse_rows, np.ascontiguousarray(played_rows.transpose(0, 2, 1)))
+        direct = np.matmul(inverse_rows, picks_t)  # A: (g, H, P)
+        root = np.sqrt(extra)[:, :, None]
+        system = root * kernel * root.transpose(0, 2, 1)
+        system[:, np.arange(h), np.arange(h)] += 1.0
+        solved = np.linalg.solve(system, root * direct)
+        return direct - np.matmul(kernel, root * solved)
 
     def contributions(
         self, played_cols: np.ndarray, counts: np.ndarray, pick_cols: np.ndarray

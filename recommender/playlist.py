@@ -44,6 +44,7 @@ from recommender.playlist_types import (  # noqa: F401  (the promises, importabl
 from recommender.popularity_scorer import PopularityScorer
 from recommender.scoring import ListenerBatch, Scorer
 
+PLAYLIST_BATCH = 2000  # listeners assembled at once: ~10 KiB of pool per listener
 # -- the chain -----------------------------------------------------------------------------
 
 
@@ -56,8 +57,10 @@ def build_playlists(
     rules: Rules | None = None,
     *,
     batch_cells: int = BATCH_CELLS,
+    batch_listeners: int = PLAYLIST_BATCH,
 ) -> PlaylistBatch:
-    """Every listener's playlist, built in inner batches of at most `batch_cells` cells.
+    """Every listener's playlist, `batch_listeners` at a time (the blend scores them in inner
+    batches of at most `batch_cells` listeners x candidates).
 
     A popularity scorer over `catalog.popularity` joins the scorers unless one is given; it
     weighs `weights["popularity"]` (0 when absent) and always backs cold-start listeners.
@@ -66,8 +69,8 @@ def build_playlists(
     rules = rules or Rules()
     candidates = Candidates.of(catalog)
     scorers, weights = _with_popularity(scorers, weights, catalog)
-    step = max(1, int(batch_cells) // max(candidates.ids.size, 1))
     parts = []
+    step = max(1, int(batch_listeners))
     for lo in range(0, len(listeners), step):
         rows = np.arange(lo, min(lo + step, len(listeners)))
         parts.append(
@@ -79,6 +82,7 @@ def build_playlists(
                 weights,
                 controls.take(rows),
                 rules,
+                batch_cells,
             )
         )
     if not parts:
@@ -95,7 +99,7 @@ def _with_popularity(scorers, weights, catalog):
     return scorers, weights
 
 
-def _build_rows(listeners, catalog, candidates, scorers, weights, controls, rules):
+def _build_rows(listeners, catalog, candidates, scorers, weights, controls, rules, batch_cells):
     shape = (len(listeners), candidates.ids.size)
     exclude = cells_matrix(
         [rule(listeners, controls, candidates) for rule in CANDIDATE_RULES], shape
@@ -110,6 +114,8 @@ def _build_rows(listeners, catalog, candidates, scorers, weights, controls, rule
         exclude=exclude,
         penalty=penalty,
         pool_size=rules.pool_size,
+        batch_cells=batch_cells,
+        index=candidates.index,
     )
     artists = np.where(pool.columns >= 0, candidates.artist[np.maximum(pool.columns, 0)], -1)
     new = mark_new_artists(listeners, catalog, artists)

@@ -14,8 +14,10 @@ and key. Each mode runs in its own process, so its peak memory is its own:
            "culture" dot product), all weighted
 
 Listeners go through in chunks of --chunk, as the Celery group hands them to workers;
---workers N runs N such workers side by side (each with one BLAS thread). Prints seconds,
-peak resident memory and the ratio to the bare product, which the same run measures.
+--workers N runs N such workers side by side (each with one BLAS thread). Prints wall
+seconds of the timed part, peak resident memory, CPU seconds of the whole process (setup
+included) and the load average (the machine is shared: a loaded machine slows every mode),
+and the ratio to the bare product, which the same run measures.
 """
 
 from __future__ import annotations
@@ -133,7 +135,12 @@ def child(args) -> None:
         result = run_workers(args)
     else:
         result = run_build(args, three=args.child == "three")
-    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["peak_mib"] = round(usage.ru_maxrss / 1024, 1)
+    cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+    result["cpu_seconds_incl_setup"] = round(cpu, 1)
+    result["load_average"] = os.getloadavg()[0]
     print(json.dumps(result))
 
 

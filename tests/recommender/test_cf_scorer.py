@@ -148,3 +148,19 @@ def test_listener_vectors_are_nan_for_listeners_the_model_does_not_know(trained)
 def test_item_factors_must_match_their_ids():
     with pytest.raises(ValueError, match="one row per item id"):
         CFScorer(np.zeros((3, 2)), IdMap(np.arange(4)), regularization=1.0, alpha=1.0)
+
+
+@pytest.mark.parametrize("n_played", [3, 12, 40])  # fewer, as many and more than the factors
+def test_terms_equal_a_direct_float64_solve_of_the_als_system(n_played):
+    rng = np.random.default_rng(n_played)
+    factors, items = rng.standard_normal((200, 12)), IdMap(np.arange(200) * 7)
+    scorer = CFScorer(factors, items, regularization=3.0, alpha=2.0)
+    played = rng.choice(200, n_played, replace=False)
+    counts = rng.integers(1, 30, n_played).astype(float)
+    picks = rng.choice(200, 9, replace=False)
+    conf = 1 + 2.0 * np.log1p(counts)
+    y = scorer.item_factors.astype(np.float64)
+    system = y.T @ y + 3.0 * np.eye(12) + y[played].T @ ((conf - 1)[:, None] * y[played])
+    expected = conf[:, None] * (y[played] @ np.linalg.solve(system, y[picks].T))
+    got = scorer.contributions(played, counts, picks)
+    np.testing.assert_allclose(got, expected, rtol=2e-3, atol=1e-5)

@@ -270,7 +270,9 @@ def test_a_missing_model_or_a_weight_of_zero_changes_nothing():
 
 def test_inner_batches_build_the_same_playlists():
     whole = build_playlists(listeners(), catalog(), [cf()])
-    pieces = build_playlists(listeners(), catalog(), [cf()], batch_cells=2 * N_TRACKS)
+    pieces = build_playlists(
+        listeners(), catalog(), [cf()], batch_cells=2 * N_TRACKS, batch_listeners=4
+    )
     np.testing.assert_array_equal(whole.track_ids, pieces.track_ids)
     assert whole.shortfalls == pieces.shortfalls
 
