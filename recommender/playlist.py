@@ -45,6 +45,8 @@ from recommender.popularity_scorer import PopularityScorer
 from recommender.scoring import ListenerBatch, Scorer
 
 PLAYLIST_BATCH = 2000  # listeners assembled at once: ~10 KiB of pool per listener
+
+
 # -- the chain -----------------------------------------------------------------------------
 
 
@@ -90,7 +92,9 @@ def build_playlists(
     return _concat(parts, rules, parts[0].kinds)
 
 
-def _with_popularity(scorers, weights, catalog):
+def _with_popularity(
+    scorers: Sequence[Scorer], weights: Mapping[str, float] | None, catalog: Catalog
+) -> tuple[list[Scorer], dict[str, float]]:
     scorers = list(scorers)
     if not any(s.kind == "popularity" for s in scorers):
         scorers.append(PopularityScorer(catalog.track_ids, catalog.popularity))
@@ -99,7 +103,16 @@ def _with_popularity(scorers, weights, catalog):
     return scorers, weights
 
 
-def _build_rows(listeners, catalog, candidates, scorers, weights, controls, rules, batch_cells):
+def _build_rows(
+    listeners: ListenerBatch,
+    catalog: Catalog,
+    candidates: Candidates,
+    scorers: list[Scorer],
+    weights: dict[str, float],
+    controls: Controls,
+    rules: Rules,
+    batch_cells: int,
+) -> PlaylistBatch:
     shape = (len(listeners), candidates.ids.size)
     exclude = cells_matrix(
         [rule(listeners, controls, candidates) for rule in CANDIDATE_RULES], shape

@@ -76,22 +76,28 @@ def never_had(listeners: ListenerBatch, controls: Controls, candidates: Candidat
     )
 
 
-def not_in_previous_playlists(listeners, controls: Controls, candidates: Candidates) -> Cells:
+def not_in_previous_playlists(
+    listeners: ListenerBatch, controls: Controls, candidates: Candidates
+) -> Cells:
     """Tracks of the listener's previous weekly playlists."""
     return controls.previous.rows, candidates.index.index_of(controls.previous.ids)
 
 
-def not_refused(listeners, controls: Controls, candidates: Candidates) -> Cells:
+def not_refused(listeners: ListenerBatch, controls: Controls, candidates: Candidates) -> Cells:
     """Tracks the listener said "not for me" to: they never return."""
     return controls.refused.rows, candidates.index.index_of(controls.refused.ids)
 
 
-def not_by_hidden_artists(listeners, controls: Controls, candidates: Candidates) -> Cells:
+def not_by_hidden_artists(
+    listeners: ListenerBatch, controls: Controls, candidates: Candidates
+) -> Cells:
     """Every track of an artist the listener asked us not to recommend."""
     return _artist_tracks(controls.hidden_artists, candidates)
 
 
-def damp_not_for_me_artists(listeners, controls: Controls, candidates: Candidates) -> Cells:
+def damp_not_for_me_artists(
+    listeners: ListenerBatch, controls: Controls, candidates: Candidates
+) -> Cells:
     """Every track of an artist the listener said "not for me" to (once per artist)."""
     pairs = controls.damped_artists
     span = int(pairs.ids.max(initial=0)) + 1

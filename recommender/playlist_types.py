@@ -148,7 +148,9 @@ class Pick:
 class Playlist:
     listener_id: int
     picks: tuple[Pick, ...]
-    cold_start: bool  # from popularity plus what models could score: no history to go on
+    # built as for a new listener, from popularity plus what models could score: the listener
+    # has no history, or no weighted model could score them (a model missing entirely)
+    cold_start: bool
     shortfall: Shortfall | None
 
 

@@ -294,3 +294,12 @@ def test_half_and_double_time_are_the_same_tempo_and_unknowns_add_nothing():
     assert d[0, 1] == pytest.approx(0.0, abs=1e-9)
     assert d[0, 2] == pytest.approx(np.log2(1.05) / np.log2(1.06))
     assert d[0, 3] == 0.0 and np.allclose(d, d.T)
+
+
+def test_with_every_model_missing_listeners_still_get_a_popular_playlist_of_new_tracks():
+    batch = listeners()
+    result = build_playlists(batch, catalog(), [])
+    assert result.cold_start.all()
+    for row in range(len(batch)):
+        assert picks_of(result, row).size == PLAYLIST_LENGTH
+        assert not set(picks_of(result, row).tolist()) & had(batch, row)
