@@ -33,6 +33,7 @@ POOL_SIZE = 300  # candidates per listener handed to the playlist rules
 BATCH_CELLS = 1 << 23  # listeners x candidates per inner batch: 32 MiB per float32 matrix
 DEFAULT_WEIGHT = 1.0  # weight of a model that has none in `weights`
 COLD_START_POPULARITY_WEIGHT = 1.0  # popularity's least weight for fallback listeners
+_ROWS_IN_CACHE = 16  # rows blended at once: each model's slice stays in the CPU cache
 
 
 def listener_rows(batch: ListenerBatch, rows: np.ndarray | Sequence[int] | slice) -> ListenerBatch:
@@ -167,15 +168,12 @@ class Standardized:
     scores: np.ndarray  # (B, T); NaN cells replaced by the row mean (z = 0)
     mean: np.ndarray  # (B,) float64
     slope: np.ndarray  # (B,) float64 w / std, 0 where the model says nothing to this row
-    scaled: bool = False  # scores were multiplied by slope in place
     penalized: bool = False  # scores are the ranking: excluded and damped cells were changed
 
     def contribution(self, rows: np.ndarray, cols: np.ndarray, penalty: np.ndarray) -> np.ndarray:
         """w · z at the cells; `penalty` (blended units) is what damping took off these cells."""
         values = self.scores[rows, cols].astype(np.float64)
         slope, mean = self.slope[rows], self.mean[rows]
-        if self.scaled:
-            return values - slope * mean
         return slope * (values - mean) + (penalty if self.penalized else 0.0)
 
 
@@ -273,16 +271,15 @@ def _ranking(layers: list[Standardized], shape: tuple[int, int]) -> tuple[np.nda
         unit = np.divide(1.0, layer.slope, out=np.ones(n_rows), where=layer.slope > 0)
         layer.penalized = True
         return ranking, unit
-    first, rest = layers[0], layers[1:]
-    ranking = np.multiply(first.scores, first.slope[:, None].astype(np.float32), dtype=np.float32)
-    for layer in rest:
-        slope = layer.slope[:, None].astype(np.float32)
-        if layer.scores.strides[0] == 0:
-            ranking += layer.scores * slope
-            continue
-        np.multiply(layer.scores, slope, out=layer.scores)
-        layer.scaled = True
-        ranking += layer.scores
+    ranking = np.empty(shape, dtype=np.float32)
+    for lo in range(0, n_rows, _ROWS_IN_CACHE):  # a few rows at a time: temporaries stay small
+        rows = slice(lo, lo + _ROWS_IN_CACHE)
+        block = ranking[rows]
+        np.multiply(
+            layers[0].scores[rows], layers[0].slope[rows, None].astype(np.float32), out=block
+        )
+        for layer in layers[1:]:
+            block += layer.scores[rows] * layer.slope[rows, None].astype(np.float32)
     return ranking, np.ones(n_rows)
 
 

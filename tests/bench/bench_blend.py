@@ -47,16 +47,34 @@ TRACKS_PER_ARTIST = 10
 
 
 class DotScorer:
-    """A synthetic served model: listener vector · track vector, "sounds like" a played track."""
+    """A synthetic served model: listener vector · track vector, "sounds like" a played track.
+
+    Like CFScorer it gathers the candidates' vectors and their sums once per candidate list.
+    """
 
     def __init__(self, kind: str, listener_vectors: np.ndarray, track_vectors: np.ndarray):
         self.kind = kind
         self.listener_vectors = listener_vectors
-        self.track_vectors = np.ascontiguousarray(track_vectors.T)
+        self.track_vectors = track_vectors
         self.unit = track_vectors / np.linalg.norm(track_vectors, axis=1, keepdims=True)
+        self._cached: tuple | None = None
+
+    def _for(self, track_ids: np.ndarray):
+        if self._cached is None or not np.array_equal(self._cached[0], track_ids):
+            columns = np.ascontiguousarray(self.track_vectors[track_ids].T)
+            wide = columns.astype(np.float64)
+            self._cached = (track_ids.copy(), columns, wide.sum(axis=1), wide @ wide.T)
+        return self._cached[1:]
 
     def score(self, listeners: ListenerBatch, track_ids: np.ndarray) -> np.ndarray:
-        return self.listener_vectors[listeners.ids] @ self.track_vectors[:, track_ids]
+        return self.listener_vectors[listeners.ids] @ self._for(track_ids)[0]
+
+    def moments(self, listeners: ListenerBatch, track_ids: np.ndarray):
+        """A dot-product model knows its sums without the matrix, as CFScorer does."""
+        _, total, gram = self._for(track_ids)
+        vectors = self.listener_vectors[listeners.ids].astype(np.float64)
+        count = np.full(len(listeners), float(len(track_ids)))
+        return count, vectors @ total, np.einsum("ij,jk,ik->i", vectors, gram, vectors)
 
     def explain(self, listeners: ListenerBatch, row: int, track_ids: np.ndarray):
         played, _ = listeners.played(row)
@@ -109,13 +127,13 @@ def run_build(args, three: bool, share: tuple[int, int] = (0, 1)) -> dict:
     listeners, tracks, history, catalog, rng = world(args.listeners, args.tracks, args.factors)
     items = IdMap(np.arange(args.tracks))
     scorers = [CFScorer(tracks, items, regularization=5.0, alpha=2.0)]
-    weights = {"cf": 0.6, "popularity": 0.1}
+    weights = {"cf": 1.0}  # popularity only backs listeners no model can score
     if three:
         for kind, dims in (("audio", 64), ("culture", 32)):
             track_vectors = rng.standard_normal((args.tracks, dims)).astype(np.float32)
             taste = rng.standard_normal((args.listeners, dims)).astype(np.float32)
             scorers.append(DotScorer(kind, taste, track_vectors))
-        weights.update(audio=0.2, culture=0.1)
+        weights.update(cf=0.6, audio=0.25, culture=0.15)
     worker, workers = share
     made = 0
     start, cpu = time.perf_counter(), time.process_time()
