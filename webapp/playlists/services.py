@@ -1,0 +1,230 @@
+"""Weekly playlist writes: build listeners' playlists for a week from the served models.
+
+Listener ids and a week (its Monday) in; each listener's WeeklyPlaylist for that week out,
+built by `recommender.playlist.build_playlists` from whatever models serve now (CF, culture,
+audio: a missing one contributes nothing) and written set-based. A listener's playlist for a
+week is replaced whole in one transaction, so someone browsing sees the old one or the new
+one, never half of each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from recommender.cf_scorer import CFScorer
+from recommender.cf_serving import CFServing
+from recommender.culture.scorer import CultureScorer
+from recommender.playlist import build_playlists
+from recommender.playlist_types import Catalog, PlaylistBatch
+from recommender.scoring import Scorer, render_reason
+from webapp.catalog.models import Artist, Track
+from webapp.playlists.models import (
+    CONTRIBUTION_KINDS,
+    BlendSettings,
+    WeeklyBuild,
+    WeeklyPlaylist,
+    WeeklyPlaylistItem,
+)
+from webapp.playlists.selectors import (
+    catalog_arrays,
+    listener_batch,
+    listener_controls,
+    track_features,
+)
+from webapp.training.models import ModelKind
+from webapp.training.registry import registry
+
+log = logging.getLogger(__name__)
+User = get_user_model()
+Progress = Callable[[float, str], None]
+#: Listeners built and written together; also the size of one Celery chunk task.
+CHUNK_LISTENERS = 2000
+
+
+def week_start(day: dt.date | None = None) -> dt.date:
+    """The Monday of the week holding `day` (default: today, UTC)."""
+    day = day or timezone.now().date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Serving:
+    """The models serving now, taken together once, so every listener of a build is scored by
+    the same versions: scorers, the CF model their listener vectors come from, the catalog."""
+
+    scorers: tuple[Scorer, ...]
+    versions: dict[str, int]
+    cf: CFServing | None
+    catalog: Catalog
+    weights: dict[str, float]
+
+
+def serving_now() -> Serving:
+    """Scorers for every model kind with an active, loadable version; missing ones are left out."""
+    scorers: list[Scorer] = []
+    versions: dict[str, int] = {}
+    cf_snapshot = registry.snapshot(ModelKind.CF)
+    cf = cf_snapshot.model if cf_snapshot is not None else None
+    if cf is not None:
+        scorers.append(
+            CFScorer(
+                cf.item_factors,
+                cf.items,
+                regularization=cf.params.regularization,
+                alpha=cf.params.alpha,
+                eps=cf.params.eps,
+            )
+        )
+        versions[ModelKind.CF] = cf_snapshot.version_id
+    for kind in (ModelKind.CULTURE, ModelKind.AUDIO):
+        snapshot = registry.snapshot(kind)
+        if snapshot is not None:
+            scorers.append(_scorer_for(kind, snapshot.model))
+            versions[kind] = snapshot.version_id
+    catalog = catalog_arrays(cf=cf, features=track_features())
+    return Serving(tuple(scorers), versions, cf, catalog, blend_weights())
+
+
+def _scorer_for(kind: str, model) -> Scorer:
+    """The registry serves each kind's model; the scoring contract wraps culture's."""
+    return CultureScorer(model) if kind == ModelKind.CULTURE else model
+
+
+def blend_weights() -> dict[str, float]:
+    """Curator override, else the fitted weights, else every model at weight 1."""
+    settings = BlendSettings.objects.order_by("pk").first()
+    return settings.effective() if settings is not None else {}
+
+
+def playlists_build(
+    *,
+    week: dt.date,
+    user_ids: Sequence[int],
+    serving: Serving,
+    build: WeeklyBuild | None = None,
+) -> int:
+    """Build and write these listeners' playlists for `week`; returns how many were written.
+
+    Chunks of CHUNK_LISTENERS are built and written each in one transaction; listeners
+    deleted meanwhile are skipped.
+    """
+    written = 0
+    for lo in range(0, len(user_ids), CHUNK_LISTENERS):
+        chunk = sorted(int(u) for u in user_ids[lo : lo + CHUNK_LISTENERS])
+        listeners = listener_batch(user_ids=chunk, catalog=serving.catalog, cf=serving.cf)
+        batch = build_playlists(
+            listeners,
+            serving.catalog,
+            serving.scorers,
+            serving.weights,
+            listener_controls(user_ids=listeners.ids, week=week),
+        )
+        wrote = _write(batch, week=week, serving=serving, build=build)
+        written += wrote
+        if build is not None:
+            WeeklyBuild.objects.filter(pk=build.pk).update(
+                listeners_done=F("listeners_done") + len(chunk),
+                playlists_written=F("playlists_written") + wrote,
+            )
+    return written
+
+
+def _write(batch: PlaylistBatch, *, week: dt.date, serving: Serving, build) -> int:
+    """Replace the batch's listeners' playlists for the week, in one transaction."""
+    now = timezone.now()
+    names = _reason_names(batch)
+    kinds = list(batch.kinds)
+    columns = [kinds.index(kind) if kind in kinds else -1 for kind in CONTRIBUTION_KINDS]
+    with transaction.atomic():
+        ids = batch.listener_ids.tolist()
+        alive = set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        WeeklyPlaylist.objects.filter(user_id__in=alive, week=week).delete()
+        rows = [row for row, user_id in enumerate(ids) if user_id in alive]
+        playlists = WeeklyPlaylist.objects.bulk_create(
+            [_playlist(batch, row, week, serving, build, now) for row in rows]
+        )
+        items = []
+        for row, playlist in zip(rows, playlists, strict=True):
+            for position, track_id in enumerate(batch.track_ids[row].tolist()):
+                if track_id < 0:
+                    break
+                share = batch.contributions[row, position]
+                reason = batch.reasons[row][position]
+                items.append(
+                    (
+                        playlist.pk,
+                        position + 1,
+                        track_id,
+                        float(batch.scores[row, position]),
+                        *(float(share[c]) if c >= 0 else 0.0 for c in columns),
+                        render_reason(reason, **names)[:300] if reason is not None else "",
+                        batch.reason_kinds[row][position] or "",
+                        bool(batch.new_artist[row, position]),
+                    )
+                )
+        _items_insert(items)
+    return len(playlists)
+
+
+def _playlist(batch, row, week, serving, build, now) -> WeeklyPlaylist:
+    shortfall = batch.shortfalls[row]
+    return WeeklyPlaylist(
+        user_id=int(batch.listener_ids[row]),
+        week=week,
+        build=build,
+        cf_version_id=serving.versions.get(ModelKind.CF),
+        culture_version_id=serving.versions.get(ModelKind.CULTURE),
+        audio_version_id=serving.versions.get(ModelKind.AUDIO),
+        weights=serving.weights,
+        cold_start=bool(batch.cold_start[row]),
+        shortfall_code=shortfall.code if shortfall else "",
+        shortfall_message=shortfall.message[:300] if shortfall else "",
+        created_at=now,
+    )
+
+
+_ITEM_COLUMNS = (
+    "playlist_id", "position", "track_id", "score", *CONTRIBUTION_KINDS, "reason",
+    "reason_kind", "new_artist",
+)  # fmt: skip
+
+
+def _items_insert(rows: list[tuple]) -> None:
+    """COPY on PostgreSQL (millions of items a week), INSERT batches elsewhere."""
+    if not rows:
+        return
+    table = WeeklyPlaylistItem._meta.db_table
+    columns = ", ".join(_ITEM_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(_ITEM_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def _reason_names(batch: PlaylistBatch) -> dict:
+    """Titles and artist names of every track and artist the batch's reasons name."""
+    track_ids: set[int] = set()
+    artist_ids: set[int] = set()
+    for reasons in batch.reasons:
+        for reason in reasons:
+            if reason is not None:
+                track_ids.update(int(t) for t in reason.evidence.get("track_ids", ())[:1])
+                artist_ids.update(int(a) for a in reason.evidence.get("artist_ids", ())[:1])
+    rows = Track.objects.filter(pk__in=track_ids).values_list("pk", "title", "artist__name")
+    return {
+        "track_titles": {pk: title for pk, title, _ in rows},
+        "track_artist_names": {pk: artist for pk, _, artist in rows},
+        "artist_names": dict(Artist.objects.filter(pk__in=artist_ids).values_list("pk", "name")),
+    }

@@ -1,0 +1,73 @@
+"""Celery tasks for the week: thin wrappers over webapp.playlists.weekly.
+
+`playlists.weekly` (beat, Mondays) runs culture -> CF -> audio -> playlists as one chain; the
+playlist step replaces itself with a chord: a group of listener chunks, then the finish. Each
+task takes ids and dates as plain values and calls one service.
+"""
+
+import datetime as dt
+
+from celery import chain, chord, shared_task
+
+from webapp.playlists import weekly
+from webapp.playlists.services import week_start
+
+
+def _week(value: str | None) -> dt.date:
+    return dt.date.fromisoformat(value) if value else week_start()
+
+
+@shared_task(bind=True, name="playlists.weekly")
+def weekly_run(self, week: str | None = None) -> dict:
+    """Start the week's chain; returns the build id to follow in admin."""
+    build = weekly.build_begin(week=_week(week), task_id=self.request.id or "")
+    chain(
+        step_culture.si(build.pk),
+        step_cf.si(build.pk),
+        step_audio.si(build.pk),
+        step_playlists.si(build.pk),
+    ).apply_async()
+    return {"build_id": build.pk, "week": build.week.isoformat()}
+
+
+@shared_task(name="playlists.step_culture")
+def step_culture(build_id: int) -> dict:
+    return weekly.step_culture(build_id=build_id)
+
+
+@shared_task(name="playlists.step_cf")
+def step_cf(build_id: int) -> dict:
+    return weekly.step_cf(build_id=build_id)
+
+
+@shared_task(name="playlists.step_audio")
+def step_audio(build_id: int) -> dict:
+    return weekly.step_audio(build_id=build_id)
+
+
+@shared_task(bind=True, name="playlists.step_playlists")
+def step_playlists(self, build_id: int, user_ids: list[int] | None = None):
+    """The playlist step: a group of chunk tasks, so more workers finish sooner."""
+    chunks = weekly.playlists_chunks(build_id=build_id, user_ids=user_ids)
+    work = chord((build_chunk.si(build_id, chunk) for chunk in chunks), build_end.si(build_id))
+    if self.request.is_eager:
+        return work.apply().get()
+    raise self.replace(work)
+
+
+@shared_task(name="playlists.build_chunk", acks_late=True)
+def build_chunk(build_id: int, user_ids: list[int]) -> int:
+    return weekly.playlists_chunk(build_id=build_id, user_ids=user_ids)
+
+
+@shared_task(name="playlists.build_end")
+def build_end(build_id: int) -> dict:
+    build = weekly.build_end(build_id=build_id)
+    return {"build_id": build.pk, "status": build.status, "written": build.playlists_written}
+
+
+@shared_task(name="playlists.rebuild_listener")
+def rebuild_listener(user_id: int, week: str | None = None) -> dict:
+    """One listener's playlist again, from the models serving now (their controls applied)."""
+    build = weekly.week_run(week=_week(week), user_ids=[user_id], playlists_only=True)
+    return {"build_id": build.pk, "status": build.status}

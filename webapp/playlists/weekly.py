@@ -1,0 +1,160 @@
+"""The week's job: culture -> CF -> audio -> every listener's playlist, each step skippable.
+
+A week (its Monday) in; a WeeklyBuild row out that records what each step did. A step whose
+model is absent is skipped (no crawl sources, no analysed audio); a step that fails is recorded
+and the week goes on with the versions already serving, since a failed run never activates.
+The playlist step is run in chunks of listeners (a Celery group: more workers finish sooner,
+see webapp.playlists.tasks) or, from `manage.py build_weekly` and in eager mode, in a loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+
+from django.utils import timezone
+
+from webapp.culture.crawl import crawl_and_rebuild
+from webapp.culture.models import CrawlSource
+from webapp.playlists.models import WeeklyBuild
+from webapp.playlists.selectors import listener_ids_all
+from webapp.playlists.services import CHUNK_LISTENERS, playlists_build, serving_now
+from webapp.training.evaluation import cf_tune
+from webapp.training.models import CFTuning, ModelKind, RunStatus
+from webapp.training.services import TrainingError, cf_retrain
+
+log = logging.getLogger(__name__)
+Progress = Callable[[float, str], None]
+#: CF is tuned again when the applied tuning is older than this (or there is none).
+TUNING_MAX_AGE = dt.timedelta(days=28)
+
+
+def build_begin(*, week: dt.date, task_id: str = "") -> WeeklyBuild:
+    return WeeklyBuild.objects.create(week=week, task_id=task_id[:64])
+
+
+def _step_record(build_id: int, name: str, outcome: dict) -> dict:
+    build = WeeklyBuild.objects.get(pk=build_id)
+    build.steps = {**build.steps, name: outcome}
+    build.save(update_fields=["steps"])
+    return outcome
+
+
+def _guarded(name: str, build_id: int, work: Callable[[], dict]) -> dict:
+    """Run one step; a failure is recorded and the week goes on with what serves."""
+    try:
+        outcome = work()
+    except Exception as exc:  # recorded on the build; the step's own run row has details
+        log.exception("weekly step %s failed", name)
+        outcome = {"status": "failed", "error": str(exc)[:500]}
+    return _step_record(build_id, name, outcome)
+
+
+def step_culture(*, build_id: int) -> dict:
+    """Crawl every active source and rebuild the cultural vectors; skipped without sources."""
+
+    def work() -> dict:
+        if not CrawlSource.objects.filter(is_active=True).exists():
+            return {"status": "skipped", "reason": "no active crawl sources"}
+        summary = crawl_and_rebuild()
+        return {"status": summary["version_status"] or "failed", **summary}
+
+    return _guarded(ModelKind.CULTURE, build_id, work)
+
+
+def step_cf(*, build_id: int) -> dict:
+    """Tune CF when its tuning is missing or old, then retrain (skipped when data unchanged)."""
+
+    def work() -> dict:
+        outcome: dict = {}
+        applied = CFTuning.objects.filter(applied=True).first()
+        if applied is None or applied.created_at < timezone.now() - TUNING_MAX_AGE:
+            tuning = cf_tune(apply=True)
+            outcome["tuning"] = {"id": tuning.pk, "params": tuning.params, "note": tuning.note}
+        try:
+            version = cf_retrain()
+        except TrainingError as exc:
+            return {**outcome, "status": "failed", "error": str(exc)[:500]}
+        return {**outcome, "status": version.status, "version_id": version.pk}
+
+    return _guarded(ModelKind.CF, build_id, work)
+
+
+def step_audio(*, build_id: int) -> dict:
+    """Analyse new audio and retrain the audio model; skipped without audio."""
+    return _guarded(
+        ModelKind.AUDIO, build_id, lambda: {"status": "skipped", "reason": "no audio model"}
+    )
+
+
+def playlists_chunks(*, build_id: int, user_ids: Sequence[int] | None = None) -> list[list[int]]:
+    """The listener chunks of the playlist step, with the build's total set."""
+    ids = list(user_ids) if user_ids is not None else listener_ids_all()
+    WeeklyBuild.objects.filter(pk=build_id).update(listeners_total=len(ids))
+    return [ids[lo : lo + CHUNK_LISTENERS] for lo in range(0, len(ids), CHUNK_LISTENERS)]
+
+
+def playlists_chunk(*, build_id: int, user_ids: Sequence[int]) -> int:
+    """One chunk of the playlist step (a Celery task in the group, or a loop iteration)."""
+    build = WeeklyBuild.objects.get(pk=build_id)
+    return playlists_build(week=build.week, user_ids=user_ids, serving=serving_now(), build=build)
+
+
+def build_end(*, build_id: int) -> WeeklyBuild:
+    build = WeeklyBuild.objects.get(pk=build_id)
+    build.status = (
+        RunStatus.SUCCEEDED if build.listeners_done >= build.listeners_total else RunStatus.FAILED
+    )
+    if build.status == RunStatus.FAILED and not build.error:
+        build.error = f"{build.listeners_total - build.listeners_done} listeners were not built."
+    build.finished_at = timezone.now()
+    build.save()
+    return build
+
+
+def week_run(
+    *,
+    week: dt.date,
+    user_ids: Sequence[int] | None = None,
+    playlists_only: bool = False,
+    task_id: str = "",
+    progress: Progress | None = None,
+) -> WeeklyBuild:
+    """The whole week in this process: the model steps (unless `playlists_only`), then every
+    listener's (or these listeners') playlist, chunk by chunk."""
+    build = build_begin(week=week, task_id=task_id)
+    try:
+        if not playlists_only:
+            for fraction, (name, step) in zip(
+                (0.0, 0.15, 0.3),
+                (("culture", step_culture), ("CF", step_cf), ("audio", step_audio)),
+                strict=True,
+            ):
+                if progress:
+                    progress(fraction, f"Step: {name}")
+                step(build_id=build.pk)
+        chunks = playlists_chunks(build_id=build.pk, user_ids=user_ids)
+        serving = serving_now()
+        for number, chunk in enumerate(chunks):
+            if progress:
+                progress(0.4 + 0.6 * number / len(chunks), f"Playlists {number + 1}/{len(chunks)}")
+            playlists_build(week=week, user_ids=chunk, serving=serving, build=build)
+    except BaseException as exc:  # Ctrl-C and SIGTERM too: the row must not stay "running"
+        WeeklyBuild.objects.filter(pk=build.pk).update(
+            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500],
+            finished_at=timezone.now(),
+        )  # fmt: skip
+        raise
+    return build_end(build_id=build.pk)
+
+
+def builds_stale_mark_failed(*, quiet_for: dt.timedelta = dt.timedelta(hours=2)) -> int:
+    """Builds still running long after they started died with their process (SIGKILL)."""
+    return WeeklyBuild.objects.filter(
+        status=RunStatus.RUNNING, started_at__lt=timezone.now() - quiet_for
+    ).update(
+        status=RunStatus.FAILED,
+        error="Interrupted: the build's process died.",
+        finished_at=timezone.now(),
+    )
