@@ -120,15 +120,20 @@ class CFServing:
             _derived=self._derived,
         )
 
-    def user_vectors(self, user_ids: np.ndarray) -> np.ndarray:
-        """(len(user_ids), factors) float32: re-solved vector, else trained, else NaN."""
+    def user_vectors(self, user_ids: np.ndarray, *, solved: bool = True) -> np.ndarray:
+        """(len(user_ids), factors) float32: re-solved vector, else trained, else NaN.
+
+        `solved=False` gives the vectors as trained, ignoring re-solves (for validating on
+        plays that arrived after training).
+        """
         user_ids = np.asarray(user_ids, dtype=np.int64).ravel()
         out = np.full((user_ids.size, self.factors), np.nan, dtype=np.float32)
         rows = self.users.index_of(user_ids)
         known = rows >= 0
         out[known] = self.user_factors[rows[known]]
-        found, pos = self.solved.lookup(user_ids)
-        out[found] = self.solved.vectors[pos[found]]
+        if solved:
+            found, pos = self.solved.lookup(user_ids)
+            out[found] = self.solved.vectors[pos[found]]
         return out
 
     def similar_items(self, item_id: int, n: int = 10) -> Recs:

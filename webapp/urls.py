@@ -19,10 +19,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("1/", include("webapp.listening.api_urls")),
+    path("1/", include("webapp.api_urls")),
     path("", include("webapp.catalog.urls")),
     path("", include("webapp.listening.urls")),
     path("", include("webapp.dashboard.urls")),
+    path("", include("webapp.playlists.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # A database lock that outlasts SQLite's busy timeout is 503 with Retry-After, not 500.

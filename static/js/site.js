@@ -52,9 +52,10 @@
     var progress = root.querySelector("[data-progress]");
     var timeLabel = root.querySelector("[data-time]");
     var status = root.querySelector("[data-status]");
-    var playCount = document.querySelector("[data-play-count]");
+    var playCount = root.querySelector("[data-play-count]");
     var playUrl = root.dataset.playUrl;
     var skipUrl = root.dataset.skipUrl;
+    var source = root.dataset.source || "browser";
     var capSeconds = parseFloat(root.dataset.listenCapSeconds) || 240;
     var knownSeconds = parseInt(root.dataset.durationMs, 10) / 1000;
 
@@ -95,7 +96,7 @@
       if (recorded || !playUrl || played < listenThreshold(duration(), capSeconds)) return;
       recorded = true;
       if (skipButton) skipButton.disabled = true;
-      postJson(playUrl, { ms_played: Math.round(played * 1000) })
+      postJson(playUrl, { ms_played: Math.round(played * 1000), source: source })
         .then(function (data) {
           say("Counted as a listen.");
           if (playCount) playCount.textContent = data.play_count;
@@ -120,13 +121,20 @@
         audio.currentTime = 0;
         resetPlay();
         skipButton.disabled = true;
-        postJson(skipUrl, { ms_played: heardMs })
+        postJson(skipUrl, { ms_played: heardMs, source: source })
           .then(function () { say("Skipped."); })
           .catch(function () { say("Could not record the skip."); });
       });
     }
 
-    audio.addEventListener("play", function () { lastTime = audio.currentTime; render(); });
+    audio.addEventListener("play", function () {
+      // One track at a time: a playlist page holds a player per track.
+      document.querySelectorAll("[data-player] audio").forEach(function (other) {
+        if (other !== audio && !other.paused) other.pause();
+      });
+      lastTime = audio.currentTime;
+      render();
+    });
     audio.addEventListener("pause", render);
     audio.addEventListener("loadedmetadata", render);
     audio.addEventListener("seeking", function () { lastTime = null; });

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.webapp.test_api_helpers import make_listener, submit
-from webapp.listening import api_urls
+from webapp import api_urls
 from webapp.listening.api.examples import SUBMISSION_EXAMPLES
 from webapp.listening.api.schemas import Limits, submission_validate
 

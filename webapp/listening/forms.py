@@ -15,10 +15,18 @@ from webapp.listening.login_throttle import login_failure_record, login_wait_sec
 MAX_MS_PLAYED = 24 * 60 * 60 * 1000
 
 
+#: Where a play, skip or save in the browser came from: a track page, or a weekly playlist.
+BROWSER_SOURCES = (("browser", "Browser player"), ("weekly", "Discover Weekly playlist"))
+
+
 class PlayForm(forms.Form):
-    """A play or an early skip reported by the browser player."""
+    """A play or an early skip reported by the browser player, and where it was played."""
 
     ms_played = forms.IntegerField(min_value=0, max_value=MAX_MS_PLAYED, required=False)
+    source = forms.ChoiceField(choices=BROWSER_SOURCES, required=False)
+
+    def clean_source(self) -> str:
+        return self.cleaned_data.get("source") or "browser"
 
 
 class LoginThrottleMixin:

@@ -80,7 +80,10 @@ def track_play(request: HttpRequest, pk: int) -> HttpResponse:
         return JsonResponse({"code": 400, "error": form.errors.as_text()}, status=400)
     track = track_get(track_id=pk)
     listen = services.track_play_record(
-        user=request.user, track=track, ms_played=form.cleaned_data["ms_played"]
+        user=request.user,
+        track=track,
+        ms_played=form.cleaned_data["ms_played"],
+        source=form.cleaned_data["source"],
     )
     play_count = selectors.listener_track_play_count(user=request.user, track=track)
     return JsonResponse({"listen_id": listen.pk, "play_count": play_count})
@@ -94,7 +97,10 @@ def track_skip(request: HttpRequest, pk: int) -> HttpResponse:
         return JsonResponse({"code": 400, "error": form.errors.as_text()}, status=400)
     track = track_get(track_id=pk)
     skip = services.track_skip_record(
-        user=request.user, track=track, ms_played=form.cleaned_data["ms_played"]
+        user=request.user,
+        track=track,
+        ms_played=form.cleaned_data["ms_played"],
+        source=form.cleaned_data["source"],
     )
     return JsonResponse({"skip_id": skip.pk})
 
@@ -103,7 +109,9 @@ def track_skip(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def track_save(request: HttpRequest, pk: int) -> HttpResponse:
     track = track_get(track_id=pk)
-    services.track_save(user=request.user, track=track)
+    form = PlayForm(request.POST)
+    source = form.cleaned_data["source"] if form.is_valid() else "browser"
+    services.track_save(user=request.user, track=track, source=source)
     return _saved_response(request, track, saved=True)
 
 

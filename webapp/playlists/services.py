@@ -165,7 +165,7 @@ def _write(batch: PlaylistBatch, *, week: dt.date, serving: Serving, build) -> i
                         track_id,
                         float(batch.scores[row, position]),
                         *(float(share[c]) if c >= 0 else 0.0 for c in columns),
-                        render_reason(reason, **names)[:300] if reason is not None else "",
+                        _reason_text(reason, names, bool(batch.new_artist[row, position])),
                         batch.reason_kinds[row][position] or "",
                         bool(batch.new_artist[row, position]),
                     )
@@ -189,6 +189,13 @@ def _playlist(batch, row, week, serving, build, now) -> WeeklyPlaylist:
         shortfall_message=shortfall.message[:300] if shortfall else "",
         created_at=now,
     )
+
+
+def _reason_text(reason, names: dict, new_artist: bool) -> str:
+    """The strongest model's reason; a pick no model argued for was chosen for variety."""
+    if reason is not None:
+        return render_reason(reason, **names)[:300]
+    return "something different: an artist new to you" if new_artist else "for variety"
 
 
 _ITEM_COLUMNS = (

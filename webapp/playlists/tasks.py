@@ -1,6 +1,7 @@
 """Celery tasks for the week: thin wrappers over webapp.playlists.weekly.
 
-`playlists.weekly` (beat, Mondays) runs culture -> CF -> audio -> playlists as one chain; the
+`playlists.weekly` (beat, Mondays) runs blend weights -> culture -> CF -> audio -> playlists as
+one chain; the
 playlist step replaces itself with a chord: a group of listener chunks, then the finish. Each
 task takes ids and dates as plain values and calls one service.
 """
@@ -22,12 +23,18 @@ def weekly_run(self, week: str | None = None) -> dict:
     """Start the week's chain; returns the build id to follow in admin."""
     build = weekly.build_begin(week=_week(week), task_id=self.request.id or "")
     chain(
+        step_blend.si(build.pk),
         step_culture.si(build.pk),
         step_cf.si(build.pk),
         step_audio.si(build.pk),
         step_playlists.si(build.pk),
     ).apply_async()
     return {"build_id": build.pk, "week": build.week.isoformat()}
+
+
+@shared_task(name="playlists.step_blend")
+def step_blend(build_id: int) -> dict:
+    return weekly.step_blend(build_id=build_id)
 
 
 @shared_task(name="playlists.step_culture")

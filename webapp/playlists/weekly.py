@@ -1,4 +1,4 @@
-"""The week's job: culture -> CF -> audio -> every listener's playlist, each step skippable.
+"""The week's job: blend weights -> culture -> CF -> audio -> every listener's playlist.
 
 A week (its Monday) in; a WeeklyBuild row out that records what each step did. A step whose
 model is absent is skipped (no crawl sources, no analysed audio); a step that fails is recorded
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from webapp.culture.crawl import crawl_and_rebuild
 from webapp.culture.models import CrawlSource
+from webapp.playlists.blending import blend_fit
 from webapp.playlists.models import WeeklyBuild
 from webapp.playlists.selectors import listener_ids_all
 from webapp.playlists.services import CHUNK_LISTENERS, playlists_build, serving_now
@@ -49,6 +50,12 @@ def _guarded(name: str, build_id: int, work: Callable[[], dict]) -> dict:
         log.exception("weekly step %s failed", name)
         outcome = {"status": "failed", "error": str(exc)[:500]}
     return _step_record(build_id, name, outcome)
+
+
+def step_blend(*, build_id: int) -> dict:
+    """Fit the blend's weights on the plays since the serving versions trained (before they
+    retrain on them)."""
+    return _guarded("blend", build_id, blend_fit)
 
 
 def step_culture(*, build_id: int) -> dict:

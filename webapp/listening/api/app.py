@@ -2,7 +2,7 @@
 
 Routers in (api_build), a NinjaAPI out whose errors are all ListenBrainz's JSON bodies and
 whose /1/openapi.json lists the X-RateLimit-* headers every answer carries. A new endpoint
-is a function on a ninja Router passed to api_build (see webapp/listening/api_urls.py).
+is a function on a ninja Router passed to api_build (see webapp/api_urls.py).
 """
 
 import logging

@@ -1,0 +1,218 @@
+"""Weekly playlists in the webapp: the build, its rules, re-runs, cold starts, missing models,
+curator blocks and weights, deleted listeners, and the week's chain."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from tests.webapp.cf_world import make_world
+from webapp.catalog.models import Artist, Track
+from webapp.listening.models import Listen, ListenSource
+from webapp.listening.selectors import listeners_had
+from webapp.listening.services import listener_create, track_skip_record
+from webapp.playlists import controls
+from webapp.playlists.models import BlendSettings, CuratorBlock, WeeklyBuild, WeeklyPlaylist
+from webapp.playlists.services import week_start
+from webapp.playlists.weekly import week_run
+from webapp.training import services as training
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_cf")]
+User = get_user_model()
+WEEK = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def world():
+    """Two taste groups, 5 artists each, 40 tracks each; CF trained and active."""
+    users, groups = make_world(n_users_per_group=12, n_tracks_per_group=40, n_artists_per_group=20)
+    training.cf_retrain()
+    return users, groups
+
+
+def items_of(user, week=WEEK) -> list:
+    playlist = WeeklyPlaylist.objects.get(user=user, week=week)
+    return list(playlist.items.select_related("track").order_by("position"))
+
+
+def test_every_listener_gets_a_playlist_that_obeys_the_rules(world):
+    users, groups = world
+    build = week_run(week=WEEK, playlists_only=True)
+    assert build.status == "succeeded" and build.playlists_written == 24
+    for user in users[0] + users[1]:
+        items = items_of(user)
+        tracks = [item.track for item in items]
+        _, had = listeners_had(user_ids=[user.pk])
+        assert 0 < len(items) <= 30
+        assert not {t.pk for t in tracks} & set(had.tolist())  # never played, saved, skipped
+        per_artist = {}
+        for t in tracks:
+            per_artist[t.artist_id] = per_artist.get(t.artist_id, 0) + 1
+        assert max(per_artist.values()) <= 2
+        assert [item.position for item in items] == list(range(1, len(items) + 1))
+        assert all(item.reason for item in items)
+        assert all(item.cf != 0 for item in items)  # CF had something to say about each
+
+
+def test_picks_follow_the_listeners_taste(world):
+    users, groups = world
+    week_run(week=WEEK, playlists_only=True)
+    mine = {t.pk for t in groups[0]}
+    tops = [items_of(user)[:5] for user in users[0]]
+    inside = sum(item.track_id in mine for top in tops for item in top)
+    assert inside / sum(len(top) for top in tops) > 0.8
+
+
+def test_re_running_a_week_replaces_it_and_next_week_brings_new_tracks(world):
+    users, _ = world
+    user = users[0][0]
+    week_run(week=WEEK, playlists_only=True)
+    first = WeeklyPlaylist.objects.get(user=user, week=WEEK)
+    before = [i.track_id for i in items_of(user)]
+    week_run(week=WEEK, playlists_only=True)
+    assert WeeklyPlaylist.objects.filter(user=user, week=WEEK).count() == 1
+    assert WeeklyPlaylist.objects.get(user=user, week=WEEK).pk != first.pk
+    assert [i.track_id for i in items_of(user)] == before  # same models, same picks
+    next_week = WEEK + dt.timedelta(days=7)
+    week_run(week=next_week, playlists_only=True)
+    assert not set(before) & {i.track_id for i in items_of(user, next_week)}
+
+
+def test_a_listener_with_no_listens_gets_a_cold_start_playlist(world):
+    newcomer = listener_create(username="newcomer")
+    week_run(week=WEEK, user_ids=[newcomer.pk], playlists_only=True)
+    playlist = WeeklyPlaylist.objects.get(user=newcomer, week=WEEK)
+    assert playlist.cold_start and playlist.items.count() == 30
+
+
+def test_a_listener_who_played_nearly_everything_gets_fewer_picks_and_a_reason(world):
+    users, groups = world
+    user = users[0][0]
+    everything = Track.objects.all()
+    Listen.objects.bulk_create(
+        Listen(user=user, track=t, listened_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+               source=ListenSource.API)
+        for t in everything[: everything.count() - 5]
+    )  # fmt: skip
+    week_run(week=WEEK, user_ids=[user.pk], playlists_only=True)
+    playlist = WeeklyPlaylist.objects.get(user=user, week=WEEK)
+    assert playlist.items.count() <= 5
+    assert playlist.shortfall_code and playlist.shortfall_message
+
+
+def test_without_any_model_playlists_come_from_popularity_and_say_so(world):
+    users, _ = world
+    from webapp.training.models import ModelVersion
+
+    ModelVersion.objects.update(is_active=False)
+    week_run(week=WEEK, playlists_only=True)
+    playlist = WeeklyPlaylist.objects.get(user=users[0][0], week=WEEK)
+    assert playlist.cf_version is None and playlist.cold_start
+    items = list(playlist.items.order_by("-popularity"))
+    assert items and all(item.cf == 0 for item in items)
+    assert items[0].popularity > 0 and items[0].reason == "popular with listeners here"
+
+
+def test_a_curator_weight_of_zero_for_cf_leaves_cf_out(world):
+    users, _ = world
+    BlendSettings.objects.create(override_weights={"cf": 0.0, "popularity": 1.0})
+    week_run(week=WEEK, playlists_only=True)
+    items = items_of(users[0][0])
+    assert items and all(item.cf == 0 for item in items)
+
+
+def test_curator_blocked_tracks_and_artists_never_appear(world):
+    users, groups = world
+    week_run(week=WEEK, playlists_only=True)
+    user = users[0][0]
+    picked = items_of(user)
+    blocked_track = picked[0].track
+    blocked_artist = Artist.objects.get(pk=picked[1].track.artist_id)
+    CuratorBlock.objects.create(track=blocked_track)
+    CuratorBlock.objects.create(artist=blocked_artist)
+    week_run(week=WEEK, playlists_only=True)
+    again = items_of(user)
+    assert blocked_track.pk not in {i.track_id for i in again}
+    assert blocked_artist.pk not in {i.track.artist_id for i in again}
+
+
+def test_not_for_me_and_hidden_artists_apply_at_the_next_build(world):
+    users, _ = world
+    user = users[0][0]
+    week_run(week=WEEK, playlists_only=True)
+    first = items_of(user)
+    refused, hidden = first[0].track, first[1].track.artist
+    controls.pick_refuse(user=user, track=refused)
+    controls.artist_hide(user=user, artist=hidden)
+    week_run(week=WEEK, user_ids=[user.pk], playlists_only=True)
+    again = items_of(user)
+    assert refused.pk not in {i.track_id for i in again}
+    assert hidden.pk not in {i.track.artist_id for i in again}
+    _, had = listeners_had(user_ids=[user.pk])
+    assert refused.pk in set(had.tolist())
+
+
+def test_the_discovery_setting_moves_the_share_of_new_artists(world):
+    users, _ = world
+    user = users[0][0]
+    shares = {}
+    for discovery in (0.0, 1.0):
+        controls.discovery_set(user=user, discovery=discovery)
+        week_run(week=WEEK, user_ids=[user.pk], playlists_only=True)
+        items = items_of(user)
+        shares[discovery] = sum(i.new_artist for i in items) / len(items)
+    assert shares[1.0] > shares[0.0]
+
+
+def test_a_listener_deleted_before_their_chunk_is_written_is_skipped(world, monkeypatch):
+    users, _ = world
+    gone = users[1][0]
+    from webapp.playlists import services
+
+    real = services._write
+
+    def delete_then_write(batch, **kwargs):
+        User.objects.filter(pk=gone.pk).delete()
+        return real(batch, **kwargs)
+
+    monkeypatch.setattr(services, "_write", delete_then_write)
+    build = week_run(week=WEEK, playlists_only=True)
+    assert build.playlists_written == 23
+    assert not WeeklyPlaylist.objects.filter(user_id=gone.pk).exists()
+
+
+def test_a_skipped_pick_is_had_and_not_picked_again(world):
+    users, _ = world
+    user = users[0][0]
+    week_run(week=WEEK, playlists_only=True)
+    skipped = items_of(user)[0].track
+    track_skip_record(user=user, track=skipped, source=ListenSource.WEEKLY)
+    week_run(week=WEEK, user_ids=[user.pk], playlists_only=True)
+    assert skipped.pk not in {i.track_id for i in items_of(user)}
+
+
+def test_the_weekly_task_runs_every_step_and_records_them(world):
+    from webapp.playlists.tasks import weekly_run
+
+    result = weekly_run.delay(WEEK.isoformat()).get()
+    build = WeeklyBuild.objects.get(pk=result["build_id"])
+    assert list(build.steps) == ["blend", "culture", "cf", "audio"]
+    assert build.steps["culture"]["status"] == "skipped"
+    assert build.steps["cf"]["status"] in {"succeeded", "skipped"}
+    assert build.status == "succeeded"
+    assert WeeklyPlaylist.objects.filter(week=WEEK).count() == 24
+
+
+def test_build_weekly_command_for_one_listener(world):
+    users, _ = world
+    out = io.StringIO()
+    call_command(
+        "build_weekly", "--playlists-only", "--user", users[0][0].username,
+        "--week", "2026-11-25", stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    assert "1 playlists written" in out.getvalue()
+    assert WeeklyPlaylist.objects.get().week == week_start(dt.date(2026, 11, 25)) == WEEK
+    with pytest.raises(CommandError, match="No listener"):
+        call_command("build_weekly", "--user", "nobody", stderr=io.StringIO())
