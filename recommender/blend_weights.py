@@ -30,14 +30,17 @@ from scipy.stats import rankdata
 
 from recommender.blend import (
     BATCH_CELLS,
+    POOL_SIZE,
     candidate_exclusions,
     cell_values,
     listener_rows,
     standardized,
 )
 from recommender.scoring import ListenerBatch, Scorer
+from recommender.topk import top_columns
 
-NEGATIVES_PER_POSITIVE = 20
+NEGATIVES_PER_POSITIVE = 20  # half drawn from the models' own best candidates, half uniformly
+HARD_POOL = POOL_SIZE
 L2_PENALTY = 1e-3
 
 
@@ -122,17 +125,45 @@ def _samples(
     pos = held_out.tocoo()
     keep = (pos.data != 0) & ~_member(forbidden, pos.row, pos.col)
     pos_rows, pos_cols = pos.row[keep].astype(np.int64), pos.col[keep].astype(np.int64)
+    layers = standardized(listeners, track_ids, scorers, np.ones(len(scorers)), forbidden)
+    hard = _hard_candidates(layers, forbidden, held_out)
+    n_hard = per_positive // 2
     neg_rows = np.repeat(pos_rows, per_positive)
     neg_cols = rng.integers(0, track_ids.size, neg_rows.size)
-    fresh = ~_member(forbidden, neg_rows, neg_cols) & ~_member(held_out, neg_rows, neg_cols)
+    hard_rows = np.repeat(pos_rows, n_hard)
+    picked = hard[hard_rows, rng.integers(0, max(hard.shape[1], 1), hard_rows.size)]
+    neg_cols[
+        np.repeat(np.arange(pos_rows.size) * per_positive, n_hard)
+        + np.tile(np.arange(n_hard), pos_rows.size)
+    ] = picked
+    fresh = (neg_cols >= 0) & ~_member(forbidden, neg_rows, np.maximum(neg_cols, 0))
+    fresh &= ~_member(held_out, neg_rows, np.maximum(neg_cols, 0))
     rows = np.concatenate([pos_rows, neg_rows[fresh]])
     cols = np.concatenate([pos_cols, neg_cols[fresh]])
     x = np.zeros((rows.size, len(scorers)))
-    for layer in standardized(listeners, track_ids, scorers, np.ones(len(scorers)), forbidden):
+    for layer in layers:
         x[:, layer.index] = layer.contribution(rows, cols, np.zeros(rows.size))
     y = np.zeros(rows.size, dtype=bool)
     y[: pos_rows.size] = True
     return x, y
+
+
+def _hard_candidates(layers, forbidden: sp.csr_matrix, held_out: sp.csr_matrix) -> np.ndarray:
+    """(rows, models x HARD_POOL) columns: each model's best candidates per listener (-1 pad).
+
+    Half the negatives come from here: the tracks some model would put in the pool are where
+    the blend has to choose, so the fit learns to rank there, not only to tell a held-out play
+    from a random (mostly obscure) track, which flatters popularity.
+    """
+    parts = []
+    blocked = (forbidden + sp.csr_matrix(held_out != 0, dtype=np.float32)).tocoo()
+    for layer in layers:
+        ranked = np.array(layer.scores, dtype=np.float32)
+        ranked[blocked.row, blocked.col] = -np.inf
+        parts.append(top_columns(ranked, HARD_POOL)[0])
+    if not parts:
+        return np.full((forbidden.shape[0], 1), -1, dtype=np.int64)
+    return np.concatenate(parts, axis=1)
 
 
 def _member(matrix: sp.spmatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
