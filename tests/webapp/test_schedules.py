@@ -7,9 +7,13 @@ from webapp.celery import app
 
 
 @pytest.mark.django_db
-def test_weekly_retrain_is_scheduled_on_mondays_and_names_a_registered_task():
-    task = PeriodicTask.objects.get(name="Weekly CF retrain")
-    assert task.crontab.day_of_week == "1"
-    assert task.task in app.tasks
-    refresh = PeriodicTask.objects.get(name="Daily listener vector refresh")
-    assert refresh.task in app.tasks
+def test_one_monday_job_runs_the_week_and_every_schedule_names_a_registered_task():
+    weekly = PeriodicTask.objects.get(task="playlists.weekly")
+    assert weekly.enabled and weekly.crontab.day_of_week == "1" and weekly.crontab.hour == "1"
+    # the chain retrains CF and rebuilds culture itself: their own weekly runs are off
+    assert not PeriodicTask.objects.get(name="Weekly CF retrain").enabled
+    assert not PeriodicTask.objects.get(task="culture.crawl_and_rebuild").enabled
+    assert PeriodicTask.objects.get(name="Daily listener vector refresh").enabled
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks
+    for task in PeriodicTask.objects.exclude(task="celery.backend_cleanup"):
+        assert task.task in app.tasks, task.task
