@@ -1,0 +1,110 @@
+"""Time-frequency views of a decoded signal, computed once and shared by every feature.
+
+Mono samples in; a `Spectra` out: the power STFT, its mel bands, the log-mel spectrogram the
+CNN reads (`LOG_MEL_*` fix its shape), per-frame loudness in dB and the onset envelope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+N_FFT = 2048
+HOP = 512  # 23.2 ms at 22,050 Hz: ~43 frames a second
+N_MELS = 64  # the CNN's input channels
+MEL_FMAX = 11_025.0
+LOG_MEL_FLOOR_DB = -100.0  # absolute dB (ref 1.0), so louder tracks look louder to the CNN
+
+
+@dataclass(frozen=True, eq=False)
+class Spectra:
+    samples: np.ndarray
+    sample_rate: int
+    power: np.ndarray  # (1 + N_FFT/2, frames) |STFT|^2
+
+    @classmethod
+    def of(cls, samples: np.ndarray, sample_rate: int) -> Spectra:
+        import librosa
+
+        stft = librosa.stft(samples, n_fft=N_FFT, hop_length=HOP)
+        return cls(samples, sample_rate, (np.abs(stft) ** 2).astype(np.float32))
+
+    @property
+    def n_frames(self) -> int:
+        return self.power.shape[1]
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.sample_rate / HOP
+
+    def frame_times(self, frames: np.ndarray | None = None) -> np.ndarray:
+        frames = np.arange(self.n_frames) if frames is None else np.asarray(frames)
+        return frames * HOP / self.sample_rate
+
+    @cached_property
+    def mel(self) -> np.ndarray:
+        """(N_MELS, frames) mel-band power."""
+        import librosa
+
+        return librosa.feature.melspectrogram(
+            S=self.power, sr=self.sample_rate, n_mels=N_MELS, fmax=MEL_FMAX
+        )
+
+    @cached_property
+    def log_mel(self) -> np.ndarray:
+        """(N_MELS, frames) float32 mel power in absolute dB, floored at LOG_MEL_FLOOR_DB."""
+        return log_mel_from_mel(self.mel)
+
+    @cached_property
+    def frame_db(self) -> np.ndarray:
+        """(frames,) RMS level of each frame in dBFS (a full-scale sine is about -3 dB)."""
+        import librosa
+
+        rms = librosa.feature.rms(S=np.sqrt(self.power), frame_length=N_FFT)[0]
+        return (20 * np.log10(np.maximum(rms, 1e-5))).astype(np.float32)
+
+    @cached_property
+    def onset_envelope(self) -> np.ndarray:
+        """(frames,) spectral flux of the log-mel bands (librosa's onset strength)."""
+        return self._onsets(slice(None))
+
+    @cached_property
+    def bass_onset_envelope(self) -> np.ndarray:
+        """(frames,) onset strength of the mel bands below ~250 Hz (kick drum, bass notes)."""
+        import librosa
+
+        freqs = librosa.mel_frequencies(N_MELS + 2, fmax=MEL_FMAX)[1:-1]
+        return self._onsets(slice(0, int(np.searchsorted(freqs, 250.0)) + 1))
+
+    def _onsets(self, bands: slice) -> np.ndarray:
+        import librosa
+
+        db = librosa.power_to_db(self.mel[bands], ref=np.max)
+        return librosa.onset.onset_strength(S=db, sr=self.sample_rate, hop_length=HOP)
+
+    @cached_property
+    def mfcc(self) -> np.ndarray:
+        """(12, frames) MFCCs 0..11: the segments' timbre basis (0 is overall level)."""
+        import librosa
+
+        return librosa.feature.mfcc(S=librosa.power_to_db(self.mel), n_mfcc=12)
+
+    @cached_property
+    def chroma(self) -> np.ndarray:
+        """(12, frames) constant-Q chroma, C first, each frame's maximum 1."""
+        import librosa
+
+        return librosa.feature.chroma_cqt(
+            y=self.samples, sr=self.sample_rate, hop_length=HOP, n_octaves=6, fmin=32.7
+        )[:, : self.n_frames]
+
+
+def log_mel_from_mel(mel: np.ndarray) -> np.ndarray:
+    return np.maximum(10 * np.log10(np.maximum(mel, 1e-10)), LOG_MEL_FLOOR_DB).astype(np.float32)
+
+
+def log_mel(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """The CNN's input for a signal: (N_MELS, frames) float32 log-mel power in dB."""
+    return Spectra.of(samples, sample_rate).log_mel
