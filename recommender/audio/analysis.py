@@ -91,12 +91,7 @@ def analyze_signal(decoded: Decoded) -> tuple[Analysis, np.ndarray]:
     """(Analysis, log-mel (N_MELS, frames) float32) of a decoded signal."""
     spectra = Spectra.of(decoded.samples, decoded.sample_rate)
     integrated, curve = loudness(decoded.samples, decoded.sample_rate)
-    rhythm = analyse_rhythm(
-        spectra.onset_envelope,
-        spectra.bass_onset_envelope,
-        spectra.chroma,
-        spectra.frames_per_second,
-    )
+    rhythm = analyse_rhythm(spectra)
     key, key_confidence, mode, mode_confidence = estimate_key(spectra.chroma)
     shift = decoded.offset_s
     found = tuple(_shifted(segment, shift) for segment in segments(spectra))

@@ -1,6 +1,6 @@
 """Tempo, beats and time signature from onset envelopes.
 
-Onset envelopes (and beat-synchronous chroma) in; a `Rhythm` out: tempo in BPM with a
+A clip's `Spectra` (onset envelopes, levels, chroma) in; a `Rhythm` out: tempo in BPM with a
 confidence, beat times, beats per bar with a confidence, and the downbeats (bar starts).
 
 Tempo. librosa's default (`beat_track`) picks the autocorrelation peak under a log-normal
@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from recommender.audio.spectral import HOP, Spectra
 
 MIN_BPM, MAX_BPM = 30.0, 300.0
 PRIOR_CENTER_BPM = 110.0  # the prior on tempo: log-normal around this...
@@ -136,82 +138,60 @@ def track_beats(
     return beats, float(refined) if abs(refined / bpm - 1) < 0.05 else bpm
 
 
-def meter(
-    onsets: np.ndarray, bass_onsets: np.ndarray, frames_per_second: float, bpm: float
-) -> tuple[int, float]:
-    """(beats per bar, confidence): which bar length the onset pattern repeats at.
+def meter(accents: np.ndarray) -> tuple[int, float, int]:
+    """(beats per bar, confidence, index of the first downbeat) from per-beat accents.
 
-    For each m in METERS, the normalised autocorrelation of the onset envelope and of the
-    bass onset envelope at a lag of m beats, summed: music repeats its rhythm bar by bar, so
-    the true bar length correlates best. Confidence = (best - other) / (|best| + |other|).
+    For each meter m in METERS and each phase p, the contrast is the mean accent of beats
+    p, p+m, p+2m... minus the mean of the others (accents are z-scores). The meter with the
+    larger best contrast wins; confidence = (best - other) / best, clipped to 0..1.
     """
-    period = 60.0 * frames_per_second / bpm
-    scores = {
-        m: sum(_autocorrelation(env, m * period) for env in (onsets, bass_onsets)) for m in METERS
-    }
-    if max(METERS) * period >= onsets.size - 4:
-        return 4, 0.0
-    (m1, s1), (_, s2) = sorted(scores.items(), key=lambda kv: -kv[1])
-    total = abs(s1) + abs(s2)
-    return m1, float(np.clip((s1 - s2) / total, 0, 1)) if total > 0 else 0.0
+    accents = np.asarray(accents, dtype=np.float64)
+    if accents.size < 2 * max(METERS) or np.std(accents) == 0:
+        return 4, 0.0, 0
+    best: dict[int, tuple[float, int]] = {}
+    for m in METERS:
+        contrasts = [
+            accents[p::m].mean() - np.delete(accents, np.s_[p::m]).mean() for p in range(m)
+        ]
+        best[m] = (float(max(contrasts)), int(np.argmax(contrasts)))
+    (m1, (s1, p1)), (_, (s2, _)) = sorted(best.items(), key=lambda kv: -kv[1][0])
+    return m1, float(np.clip((s1 - s2) / s1, 0, 1)) if s1 > 0 else 0.0, p1
 
 
-def downbeat_phase(accents: np.ndarray, beats_per_bar: int) -> int:
-    """Which of the first `beats_per_bar` beats starts a bar: the phase whose beats carry the
-    most accent on average."""
-    if accents.size < beats_per_bar:
-        return 0
-    return int(np.argmax([accents[p::beats_per_bar].mean() for p in range(beats_per_bar)]))
-
-
-def _autocorrelation(x: np.ndarray, lag: float) -> float:
-    """Normalised autocorrelation of x at a fractional lag (linear interpolation)."""
-    x = np.asarray(x, dtype=np.float64) - np.mean(x)
-    var = float(x.var())
-    low = int(np.floor(lag))
-    if var == 0 or low < 1 or low + 1 >= x.size:
-        return 0.0
-    at = [float(x[:-k] @ x[k:]) / (x.size - k) for k in (low, low + 1)]
-    frac = lag - low
-    return ((1 - frac) * at[0] + frac * at[1]) / var
-
-
-def beat_accents(
-    beats: np.ndarray, bass_onsets: np.ndarray, onsets: np.ndarray, chroma: np.ndarray
-) -> np.ndarray:
-    """How much each beat sounds like the start of a bar, one value per beat: z-scored bass
-    onset strength + full onset strength (each the maximum over the beat's frames) + harmonic
-    change (cosine distance between the beat's mean chroma and the previous beat's)."""
-    n = min(onsets.size, bass_onsets.size, chroma.shape[1])
+def beat_accents(beats: np.ndarray, spectra: Spectra) -> np.ndarray:
+    """How much each beat sounds like the start of a bar, one value per beat: the sum of
+    z-scores of its bass onset strength, full onset strength and peak level (each the maximum
+    over the beat's frames) and its harmonic change (cosine distance between the beat's mean
+    chroma and the previous beat's). Bars start with the bass, a louder hit, a new chord."""
+    n = spectra.n_frames
     starts = np.unique(np.asarray(beats, dtype=np.int64))
     starts = starts[starts < n]
     if starts.size < 2:
         return np.zeros(starts.size)
-    bass = np.maximum.reduceat(bass_onsets[:n], starts)
-    full = np.maximum.reduceat(onsets[:n], starts)
-    lengths = np.diff(np.r_[starts, n])
-    harmony = np.add.reduceat(chroma[:, :n], starts, axis=1) / lengths
+    harmony = np.add.reduceat(spectra.chroma[:, :n], starts, axis=1)
     unit = harmony / np.maximum(np.linalg.norm(harmony, axis=0, keepdims=True), 1e-9)
     change = np.r_[0.0, 1 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)]
-    return _z(bass) + _z(full) + _z(change)
+    peaks = [
+        np.maximum.reduceat(feature[:n], starts)
+        for feature in (spectra.bass_onset_envelope, spectra.onset_envelope, spectra.frame_db)
+    ]
+    return sum(_z(feature) for feature in (*peaks, change))
 
 
-def analyse_rhythm(
-    onsets: np.ndarray, bass_onsets: np.ndarray, chroma: np.ndarray, frames_per_second: float
-) -> Rhythm:
+def analyse_rhythm(spectra: Spectra) -> Rhythm:
     """Tempo, beats, meter and downbeats of one clip (times in seconds from its start)."""
-    bpm, confidence = estimate_tempo(onsets, frames_per_second)
-    beats, bpm = track_beats(onsets, frames_per_second, bpm)
-    beats = np.unique(beats[beats < min(onsets.size, chroma.shape[1])])
-    per_bar, bar_confidence = meter(onsets, bass_onsets, frames_per_second, bpm)
-    first = downbeat_phase(beat_accents(beats, bass_onsets, onsets, chroma), per_bar)
+    onsets, fps = spectra.onset_envelope, spectra.frames_per_second
+    bpm, confidence = estimate_tempo(onsets, fps)
+    beats, bpm = track_beats(onsets, fps, bpm)
+    beats = np.unique(beats[beats < spectra.n_frames])
+    per_bar, bar_confidence, first = meter(beat_accents(beats, spectra))
     return Rhythm(
         tempo=float(bpm),
         tempo_confidence=confidence,
-        beats=beats / frames_per_second,
+        beats=beats / fps,
         time_signature=per_bar,
         time_signature_confidence=bar_confidence,
-        downbeats=beats[first::per_bar] / frames_per_second,
+        downbeats=beats[first::per_bar] / fps,
     )
 
 
@@ -244,6 +224,4 @@ def _parabolic_bpm(values: np.ndarray, i: int) -> float:
 
 def _rates(frames_per_second: float) -> tuple[int, int]:
     """(sample rate, hop) pair with this frame rate, for librosa's frame/BPM conversions."""
-    from recommender.audio.spectral import HOP
-
     return int(round(frames_per_second * HOP)), HOP
