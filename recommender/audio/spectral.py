@@ -7,7 +7,7 @@ CNN reads (`LOG_MEL_*` fix its shape), per-frame loudness in dB and the onset en
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -15,6 +15,7 @@ N_FFT = 2048
 HOP = 512  # 23.2 ms at 22,050 Hz: ~43 frames a second
 N_MELS = 64  # the CNN's input channels
 MEL_FMAX = 11_025.0
+CHROMA_FMIN, CHROMA_OCTAVES, CHROMA_BINS_PER_OCTAVE = 32.70, 6, 36  # C1 and up
 LOG_MEL_FLOOR_DB = -100.0  # absolute dB (ref 1.0), so louder tracks look louder to the CNN
 
 
@@ -46,11 +47,7 @@ class Spectra:
     @cached_property
     def mel(self) -> np.ndarray:
         """(N_MELS, frames) mel-band power."""
-        import librosa
-
-        return librosa.feature.melspectrogram(
-            S=self.power, sr=self.sample_rate, n_mels=N_MELS, fmax=MEL_FMAX
-        )
+        return _mel_basis(self.sample_rate) @ self.power
 
     @cached_property
     def log_mel(self) -> np.ndarray:
@@ -93,12 +90,42 @@ class Spectra:
 
     @cached_property
     def chroma(self) -> np.ndarray:
-        """(12, frames) constant-Q chroma, C first, each frame's maximum 1."""
+        """(12, frames) constant-Q chroma, C first, each frame's maximum 1 (librosa's
+        chroma_cqt, with its tuning estimate read from this STFT and plain matrix products)."""
         import librosa
 
-        return librosa.feature.chroma_cqt(
-            y=self.samples, sr=self.sample_rate, hop_length=HOP, n_octaves=6, fmin=32.7
-        )[:, : self.n_frames]
+        tuning = librosa.estimate_tuning(
+            S=np.sqrt(self.power), sr=self.sample_rate, bins_per_octave=CHROMA_BINS_PER_OCTAVE
+        )
+        cqt = np.abs(
+            librosa.cqt(
+                self.samples,
+                sr=self.sample_rate,
+                hop_length=HOP,
+                fmin=CHROMA_FMIN,
+                n_bins=CHROMA_OCTAVES * CHROMA_BINS_PER_OCTAVE,
+                bins_per_octave=CHROMA_BINS_PER_OCTAVE,
+                tuning=tuning,
+            )
+        )
+        chroma = _cq_to_chroma(cqt.shape[0]) @ cqt
+        return librosa.util.normalize(chroma, norm=np.inf, axis=0)[:, : self.n_frames]
+
+
+@lru_cache(maxsize=4)
+def _mel_basis(sample_rate: int) -> np.ndarray:
+    import librosa
+
+    return librosa.filters.mel(sr=sample_rate, n_fft=N_FFT, n_mels=N_MELS, fmax=MEL_FMAX)
+
+
+@lru_cache(maxsize=4)
+def _cq_to_chroma(n_bins: int) -> np.ndarray:
+    import librosa
+
+    return librosa.filters.cq_to_chroma(
+        n_bins, bins_per_octave=CHROMA_BINS_PER_OCTAVE, fmin=CHROMA_FMIN
+    )
 
 
 def log_mel_from_mel(mel: np.ndarray) -> np.ndarray:
@@ -106,5 +133,9 @@ def log_mel_from_mel(mel: np.ndarray) -> np.ndarray:
 
 
 def log_mel(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """The CNN's input for a signal: (N_MELS, frames) float32 log-mel power in dB."""
-    return Spectra.of(samples, sample_rate).log_mel
+    """The CNN's input for a signal: (N_MELS, frames) float32 log-mel power in dB.
+    (Single-threaded BLAS, as in `analysis.analyze_signal`.)"""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, "blas"):
+        return Spectra.of(samples, sample_rate).log_mel
