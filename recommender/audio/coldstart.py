@@ -206,12 +206,12 @@ def _spectrograms(paths: list[Path], workers: int | None) -> tuple[list[np.ndarr
 
 
 def _fit_cf(matrix: sp.csr_matrix, hidden: np.ndarray, params: CFParams):
-    kept = matrix.copy().tocsc()
-    kept[:, np.flatnonzero(hidden)] = 0
-    kept = kept.tocoo()
-    keep = kept.data > 0
+    """CF on every listen except those of the hidden tracks (users and tracks keep their
+    row/column numbers as ids)."""
+    coo = matrix.tocoo()
+    keep = ~hidden[coo.col] & (coo.data > 0)
     interactions = build_matrix(
-        kept.row[keep], kept.col[keep], kept.data[keep], alpha=params.alpha, eps=params.eps
+        coo.row[keep], coo.col[keep], coo.data[keep], alpha=params.alpha, eps=params.eps
     )
     return train_cf(interactions, params)
 
