@@ -21,7 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.audio.synth import WORLD_CLIP_SECONDS, write_world_track
+from recommender.audio.cnn import MIN_LISTENS, AudioModel, CNNParams
+from recommender.audio.cnn import train as train_cnn
+from recommender.audio.spectral import log_mel
+from recommender.audio.synth import (
+    DEFAULT_SR,
+    WORLD_CLIP_SECONDS,
+    synthesize_world_track,
+    write_world_track,
+)
+from recommender.cf import CFParams
+from recommender.cf import train as train_cf
+from recommender.interactions import build_matrix
 from recommender.synthetic import World, generate_world
 
 DEMO_WORLD = {"n_listeners": 300, "n_tracks": 3000, "mean_listens_per_listener": 200, "seed": 7}
@@ -99,6 +110,54 @@ def write_demo_dataset(
     audio = out / "audio"
     write_audio(world_args, audio, seconds=seconds, workers=workers, progress=progress)
     return listens, audio
+
+
+def world_mels(
+    world_args: dict,
+    *,
+    seconds: float = WORLD_CLIP_SECONDS,
+    workers: int | None = None,
+) -> list[np.ndarray]:
+    """Log-mel spectrograms of every track of `generate_world(**world_args)`, synthesized in
+    memory (no files), on `workers` processes."""
+    n_tracks = generate_world(**world_args).n_tracks
+    jobs = [(i, seconds) for i in range(n_tracks)]
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        _init_worker(world_args)
+        return [_mel_one(job) for job in jobs]
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(world_args,)
+    ) as pool:
+        return list(pool.map(_mel_one, jobs, chunksize=16))
+
+
+def train_demo_model(
+    world_args: dict | None = None,
+    *,
+    seconds: float = WORLD_CLIP_SECONDS,
+    workers: int | None = None,
+    params: CNNParams | None = None,
+) -> AudioModel:
+    """A CNN trained on a demo world's CF vectors (CF fit on all its plays), for evaluations
+    that need some trained model; the tracks with at least MIN_LISTENS listeners are used."""
+    world_args = {**DEMO_WORLD, **(world_args or {})}
+    world = generate_world(**world_args)
+    plays = world.plays
+    interactions = build_matrix(plays.listener, plays.item, np.ones(len(plays)), alpha=2.0)
+    cf = train_cf(interactions, CFParams())
+    listeners = np.diff(interactions.counts.tocsc().indptr)
+    rows = np.flatnonzero(listeners >= MIN_LISTENS)
+    mels = world_mels(world_args, seconds=seconds, workers=workers)
+    tracks = interactions.items.ids[rows]
+    return train_cnn([mels[t] for t in tracks], cf.item_factors[rows], params)
+
+
+def _mel_one(job: tuple[int, float]) -> np.ndarray:
+    index, seconds = job
+    samples = synthesize_world_track(_worker_world, index, seconds=seconds)
+    return log_mel(samples, DEFAULT_SR)
 
 
 def _init_worker(world_args: dict) -> None:
