@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "webapp.catalog",
     "webapp.listening",
     "webapp.training",
+    "webapp.audio",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ CNN reads (`LOG_MEL_*` fix its shape), per-frame loudness in dB and the onset en
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -97,17 +98,19 @@ class Spectra:
         tuning = librosa.estimate_tuning(
             S=np.sqrt(self.power), sr=self.sample_rate, bins_per_octave=CHROMA_BINS_PER_OCTAVE
         )
-        cqt = np.abs(
-            librosa.cqt(
-                self.samples,
-                sr=self.sample_rate,
-                hop_length=HOP,
-                fmin=CHROMA_FMIN,
-                n_bins=CHROMA_OCTAVES * CHROMA_BINS_PER_OCTAVE,
-                bins_per_octave=CHROMA_BINS_PER_OCTAVE,
-                tuning=tuning,
+        with warnings.catch_warnings():  # short clips: the lowest octaves' FFT exceeds them
+            warnings.filterwarnings("ignore", message="n_fft=.* is too large")
+            cqt = np.abs(
+                librosa.cqt(
+                    self.samples,
+                    sr=self.sample_rate,
+                    hop_length=HOP,
+                    fmin=CHROMA_FMIN,
+                    n_bins=CHROMA_OCTAVES * CHROMA_BINS_PER_OCTAVE,
+                    bins_per_octave=CHROMA_BINS_PER_OCTAVE,
+                    tuning=tuning,
+                )
             )
-        )
         chroma = _cq_to_chroma(cqt.shape[0]) @ cqt
         return librosa.util.normalize(chroma, norm=np.inf, axis=0)[:, : self.n_frames]
 

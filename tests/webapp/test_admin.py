@@ -73,6 +73,7 @@ def test_curators_group_has_the_expected_permissions():
         for m in ("listen", "savedtrack", "artistvisit", "skip", "profile", "playingnow")
     }
     expected |= {"training.view_modelversion", "training.change_modelversion"}
+    expected |= {"audio.view_trackanalysis", "audio.change_trackanalysis"}
     assert perms == expected
 
 

@@ -1,0 +1,46 @@
+"""Audio reads: analysed tracks and their cached spectrograms, the "sounds like" neighbours."""
+
+import numpy as np
+
+from webapp.audio.models import AnalysisStatus, TrackAnalysis
+
+
+def analysed_tracks() -> list[tuple[int, str]]:
+    """(track id, spectrogram path) of every successfully analysed track, by track id."""
+    return list(
+        TrackAnalysis.objects.filter(status=AnalysisStatus.SUCCEEDED)
+        .exclude(spectrogram_path="")
+        .order_by("track_id")
+        .values_list("track_id", "spectrogram_path")
+    )
+
+
+def spectrogram_load(path: str) -> np.ndarray:
+    """A cached log-mel spectrogram as float32 (stored as float16 .npy, read without pickle)."""
+    return np.load(path, allow_pickle=False).astype(np.float32)
+
+
+def tracks_needing_analysis(*, everything: bool = False) -> list[int]:
+    """Ids of tracks with audio whose analysis is missing, not succeeded, out of date or of
+    another file; with `everything`, every track with audio."""
+    from recommender.audio.analysis import ANALYZER_VERSION
+    from webapp.catalog.models import Track
+
+    with_audio = Track.objects.exclude(audio="").exclude(audio__isnull=True)
+    if everything:
+        return list(with_audio.order_by("pk").values_list("pk", flat=True))
+    done = TrackAnalysis.objects.filter(
+        status=AnalysisStatus.SUCCEEDED, analyzer_version=ANALYZER_VERSION
+    ).values_list("track_id", "audio_name")
+    current = dict(with_audio.values_list("pk", "audio"))
+    up_to_date = {track_id for track_id, name in done if current.get(track_id) == name}
+    return sorted(pk for pk in current if pk not in up_to_date)
+
+
+def track_sounds_like(*, track_id: int, limit: int = 10) -> list[tuple[int, float]]:
+    """(track id, cosine similarity) of the tracks whose audio embeddings are nearest,
+    from the serving audio model; empty when none serves or the track has no prediction."""
+    from webapp.audio.training import audio_scorer_active
+
+    _, scorer = audio_scorer_active()
+    return scorer.similar(track_id, n=limit) if scorer is not None else []
