@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -212,9 +213,13 @@ def _train(mels, targets, params, device, progress) -> AudioModel:
     )
     best_loss, best_state, best_epoch, history = np.inf, None, 0, []
     for epoch in range(1, params.max_epochs + 1):
+        started = time.perf_counter()
         train_loss = _epoch(net, optimiser, mels, scaled, fit, params, rng, device)
         val_loss = _validation_loss(net, mels, scaled, val, device)
-        history.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss})
+        seconds = round(time.perf_counter() - started, 3)
+        history.append(
+            {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "seconds": seconds}
+        )
         if progress is not None:
             progress(epoch, params.max_epochs, val_loss)
         if val_loss < best_loss - 1e-5:
