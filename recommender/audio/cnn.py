@@ -118,7 +118,8 @@ class AudioModel:
         emb = np.zeros((len(mels), self.params.embedding_dim), dtype=np.float32)
         with torch.no_grad(), cpu_threads(threads):
             for rows in _same_length_batches(mels, batch_size):
-                x = torch.from_numpy(np.stack([mels[i] for i in rows])).to(device)
+                x = torch.from_numpy(np.stack([mels[i] for i in rows]).astype(np.float32))
+                x = x.to(device)
                 e = net.embed(x)
                 emb[rows] = e.cpu().numpy()
                 vhat[rows] = net.head(e).cpu().numpy()
@@ -185,6 +186,7 @@ def train(
 ) -> AudioModel:
     """Fit the CNN to map each log-mel (n_mels, frames) to its row of `targets` (n, k).
 
+    Spectrograms may be float16 (half the memory); batches are converted to float32.
     A `val_fraction` of the tracks is held out; training stops when its loss has not improved
     for `patience` epochs and the best epoch's weights are kept. `progress(epoch, max_epochs,
     val_loss)` is called after each epoch.
@@ -240,9 +242,14 @@ def _train(mels, targets, params, device, progress) -> AudioModel:
 
 
 def _set_band_stats(net: AudioNet, mels: Sequence[np.ndarray]) -> None:
-    frames = np.concatenate([m for m in mels], axis=1)
-    net.band_mean.copy_(torch.from_numpy(frames.mean(axis=1, keepdims=True)))
-    net.band_std.copy_(torch.from_numpy(frames.std(axis=1, keepdims=True) + 1e-3))
+    """Per-band mean and standard deviation over every training frame (float64 sums)."""
+    count = sum(m.shape[1] for m in mels)
+    total = sum(m.sum(axis=1, dtype=np.float64) for m in mels)
+    mean = total / count
+    square = sum(np.square(m, dtype=np.float64).sum(axis=1) for m in mels) / count
+    std = np.sqrt(np.maximum(square - mean**2, 0)) + 1e-3
+    net.band_mean.copy_(torch.from_numpy(mean[:, None].astype(np.float32)))
+    net.band_std.copy_(torch.from_numpy(std[:, None].astype(np.float32)))
 
 
 def _epoch(net, optimiser, mels, targets, rows, params, rng, device) -> float:
@@ -253,7 +260,8 @@ def _epoch(net, optimiser, mels, targets, rows, params, rng, device) -> float:
         batch = rows[start : start + params.batch_size]
         if batch.size < 2:  # BatchNorm needs two samples
             continue
-        x = torch.from_numpy(np.stack([_crop(mels[i], params.crop_frames, rng) for i in batch]))
+        crops = [_crop(mels[i], params.crop_frames, rng) for i in batch]
+        x = torch.from_numpy(np.stack(crops).astype(np.float32))
         y = torch.from_numpy(targets[batch])
         optimiser.zero_grad()
         loss = nn.functional.mse_loss(net(x.to(device)), y.to(device))
@@ -269,7 +277,8 @@ def _validation_loss(net, mels, targets, rows, device) -> float:
     total = 0.0
     with torch.no_grad():
         for batch in _same_length_batches([mels[i] for i in rows], 64):
-            x = torch.from_numpy(np.stack([mels[rows[i]] for i in batch])).to(device)
+            x = np.stack([mels[rows[i]] for i in batch]).astype(np.float32)
+            x = torch.from_numpy(x).to(device)
             y = torch.from_numpy(targets[rows[batch]]).to(device)
             total += float(nn.functional.mse_loss(net(x), y, reduction="sum")) / y.shape[1]
     return total / max(len(rows), 1)

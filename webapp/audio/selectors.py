@@ -16,8 +16,9 @@ def analysed_tracks() -> list[tuple[int, str]]:
 
 
 def spectrogram_load(path: str) -> np.ndarray:
-    """A cached log-mel spectrogram as float32 (stored as float16 .npy, read without pickle)."""
-    return np.load(path, allow_pickle=False).astype(np.float32)
+    """A cached log-mel spectrogram (float16 .npy, read without pickle; the CNN takes it as
+    it is, so a catalog's spectrograms take half the memory of float32 while training)."""
+    return np.load(path, allow_pickle=False)
 
 
 def tracks_needing_analysis(*, everything: bool = False) -> list[int]:

@@ -20,6 +20,8 @@ import numpy as np
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from recommender.audio.analysis import ANALYZER_VERSION, analyze_file
@@ -72,20 +74,20 @@ def analysis_queue(*, track_ids: list[int]) -> int:
     transaction commits. Returns how many were queued."""
     from webapp.audio.tasks import analyze_track
 
-    names = dict(Track.objects.filter(pk__in=track_ids).values_list("pk", "audio"))
+    ids = list(Track.objects.filter(pk__in=track_ids).values_list("pk", flat=True))
     existing = set(
-        TrackAnalysis.objects.filter(track_id__in=names).values_list("track_id", flat=True)
+        TrackAnalysis.objects.filter(track_id__in=ids).values_list("track_id", flat=True)
     )
     TrackAnalysis.objects.bulk_create(
-        [TrackAnalysis(track_id=pk) for pk in names if pk not in existing]
+        [TrackAnalysis(track_id=pk) for pk in ids if pk not in existing]
     )
-    for pk, name in names.items():
-        TrackAnalysis.objects.filter(track_id=pk).update(
-            status=AnalysisStatus.PENDING, error="", audio_name=name or ""
-        )
-    for pk in names:
+    audio = Track.objects.filter(pk=OuterRef("track_id")).values("audio")[:1]
+    TrackAnalysis.objects.filter(track_id__in=ids).update(
+        status=AnalysisStatus.PENDING, error="", audio_name=Coalesce(Subquery(audio), Value(""))
+    )
+    for pk in ids:
         transaction.on_commit(lambda pk=pk: analyze_track.delay(pk))
-    return len(names)
+    return len(ids)
 
 
 @dataclass
