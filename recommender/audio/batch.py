@@ -32,10 +32,14 @@ def mel_of_file(path: str | os.PathLike) -> np.ndarray | Failure:
 
 
 def analysis_of_file(path: str | os.PathLike) -> tuple[Analysis, np.ndarray] | Failure:
+    """(Analysis, log-mel) of a file, or why not. Beyond AudioError, any other exception is
+    returned as "unexpected error: ..." too, so one bad file never stops a batch."""
     try:
         return analyze_file(path)
     except AudioError as exc:
         return str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported per file, the batch goes on
+        return f"{Path(path).name}: unexpected error while analysing: {exc!r}"
 
 
 def map_files(

@@ -117,19 +117,21 @@ def test_scan_library_of_a_missing_folder_is_a_command_error(tmp_path):
         call_command("scan_library", str(tmp_path / "nope"))
 
 
-def test_analyze_audio_analyses_what_is_missing_and_all_with_all(capsys):
-    tracks = [new_track(f"Bulk {i}") for i in range(3)]
+def test_analyze_audio_analyses_what_is_missing_on_two_processes_and_all_with_all(capsys):
+    tracks = [new_track(f"Bulk {i}") for i in range(4)]
     for i, track in enumerate(tracks):  # bulk-style: no signal, no analysis yet
         Track.objects.filter(pk=track.pk).update(audio=f"audio/bulk{i}.flac")
         path = Path(track.audio.storage.path(f"audio/bulk{i}.flac"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(clip_bytes("flac", seed=i))
+        path.write_bytes(clip_bytes("flac", seed=i) if i < 3 else b"fLaC but broken")
+    call_command("analyze_audio", "--workers", "2", verbosity=0)
+    out, err = capsys.readouterr()
+    assert "4 tracks: 1 failed, 3 succeeded" in out and f"track #{tracks[3].pk}:" in err
+    assert "cannot decode" in TrackAnalysis.objects.get(track=tracks[3]).error
     call_command("analyze_audio", verbosity=0)
-    assert "3 tracks: 3 succeeded" in capsys.readouterr().out
-    call_command("analyze_audio", verbosity=0)
-    assert "0 tracks: nothing to do" in capsys.readouterr().out
+    assert "1 tracks: 1 failed" in capsys.readouterr().out  # only the failed one is retried
     call_command("analyze_audio", "--all", verbosity=0)
-    assert "3 tracks: 3 succeeded" in capsys.readouterr().out
+    assert "4 tracks: 1 failed, 3 succeeded" in capsys.readouterr().out
 
 
 @pytest.fixture

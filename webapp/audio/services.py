@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from recommender.audio.analysis import ANALYZER_VERSION, analyze_file
+from recommender.audio.analysis import ANALYZER_VERSION, Analysis, analyze_file
+from recommender.audio.batch import analysis_of_file, map_files
 from recommender.audio.decode import AudioError
 from recommender.audio.tags import read_tags
 from webapp.audio.models import AnalysisStatus, TrackAnalysis
@@ -44,20 +45,53 @@ def track_analyze(*, track_id: int) -> TrackAnalysis | None:
     track = Track.objects.filter(pk=track_id).first()
     if track is None:
         return None
-    row, _ = TrackAnalysis.objects.get_or_create(track=track)
-    row.audio_name = track.audio.name if track.audio else ""
+    row = _row_running(track)
     if not track.audio:
         return _failed(row, "The track has no audio file: upload one on the track first.")
-    TrackAnalysis.objects.filter(pk=row.pk).update(status=AnalysisStatus.RUNNING, error="")
     try:
         with _local_copy(track) as path:
-            analysis, mel = analyze_file(path)
+            result = analyze_file(path)
     except AudioError as exc:
         return _failed(row, str(exc))
     except Exception as exc:  # a bug or a storage outage: recorded, never fatal to callers
         log.exception("Analysis of track #%s failed unexpectedly", track_id)
         return _failed(row, f"Unexpected error while analysing {row.audio_name}: {exc}")
-    row.spectrogram_path = str(_spectrogram_save(track.pk, mel))
+    return _stored(row, *result)
+
+
+def tracks_analyze(
+    *,
+    track_ids: list[int],
+    workers: int = 1,
+    progress: Callable[[TrackAnalysis], None] | None = None,
+) -> list[TrackAnalysis]:
+    """Analyse many tracks: the audio work on `workers` processes (files on local storage),
+    the rows written here. Each track's outcome is the same as `track_analyze`'s."""
+    tracks = list(Track.objects.filter(pk__in=track_ids).order_by("pk"))
+    local = [t for t in tracks if t.audio and _local_path(t) is not None]
+    done = []
+    results = map_files(analysis_of_file, [_local_path(t) for t in local], workers=workers)
+    for track, result in zip(local, results, strict=True):
+        row = _row_running(track)
+        done.append(_failed(row, result) if isinstance(result, str) else _stored(row, *result))
+        if progress is not None:
+            progress(done[-1])
+    for track in (t for t in tracks if t not in local):
+        done.append(track_analyze(track_id=track.pk))
+        if progress is not None:
+            progress(done[-1])
+    return done
+
+
+def _row_running(track: Track) -> TrackAnalysis:
+    row, _ = TrackAnalysis.objects.get_or_create(track=track)
+    row.audio_name = track.audio.name if track.audio else ""
+    TrackAnalysis.objects.filter(pk=row.pk).update(status=AnalysisStatus.RUNNING, error="")
+    return row
+
+
+def _stored(row: TrackAnalysis, analysis: Analysis, mel: np.ndarray) -> TrackAnalysis:
+    row.spectrogram_path = str(_spectrogram_save(row.track_id, mel))
     row.features = analysis.to_dict()
     row.tempo, row.key, row.mode = analysis.tempo, analysis.key, analysis.mode
     row.loudness, row.time_signature = analysis.loudness, analysis.time_signature
@@ -169,10 +203,7 @@ def _failed(row: TrackAnalysis, error: str) -> TrackAnalysis:
 def _local_copy(track: Track) -> Iterator[Path]:
     """A local path to the track's audio: the file itself on local storage, else a temp copy
     (same extension, which the decoder goes by)."""
-    try:
-        local = Path(track.audio.path)
-    except NotImplementedError:  # remote storage has no .path
-        local = None
+    local = _local_path(track)
     if local is not None:
         yield local
         return
@@ -181,6 +212,13 @@ def _local_copy(track: Track) -> Iterator[Path]:
         shutil.copyfileobj(src, tmp)
         tmp.flush()
         yield Path(tmp.name)
+
+
+def _local_path(track: Track) -> Path | None:
+    try:
+        return Path(track.audio.path)
+    except NotImplementedError:  # remote storage has no .path
+        return None
 
 
 def _spectrogram_save(track_id: int, mel: np.ndarray) -> Path:
