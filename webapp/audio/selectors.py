@@ -15,6 +15,22 @@ def analysed_tracks() -> list[tuple[int, str]]:
     )
 
 
+def listeners_per_track(*, track_ids: list[int]) -> dict[int, int]:
+    """How many different listeners played each of these tracks (tracks nobody played are
+    absent), counted in SQL."""
+    from django.db.models import Count
+
+    from webapp.listening.models import Listen
+
+    rows = (
+        Listen.objects.filter(track_id__in=track_ids)
+        .values("track_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("track_id", "n")
+    )
+    return dict(rows)
+
+
 def spectrogram_load(path: str) -> np.ndarray:
     """A cached log-mel spectrogram (float16 .npy, read without pickle; the CNN takes it as
     it is, so a catalog's spectrograms take half the memory of float32 while training)."""

@@ -26,7 +26,7 @@ from recommender.audio.scorer import AudioScorer
 from recommender.cf import CFModel
 from recommender.interactions import IdMap
 from webapp.audio.models import TrackAnalysis
-from webapp.audio.selectors import analysed_tracks, spectrogram_load
+from webapp.audio.selectors import analysed_tracks, listeners_per_track, spectrogram_load
 from webapp.training.models import ModelKind, ModelVersion, RunStatus
 from webapp.training.selectors import model_version_active
 from webapp.training.services import TrainingError, cf_version_activate
@@ -129,15 +129,18 @@ def audio_retrain(
 
 def _training_set(cf: CFModel):
     """(analysed track ids, their spectrogram paths, positions of the training tracks among
-    them, those tracks' CF vectors)."""
+    them, those tracks' CF vectors). A track trains the CNN when MIN_LISTENS different
+    listeners played it: saves and artist-page visits shape CF vectors too, but a vector
+    resting on a visit spread over an artist's catalog is no target for its sound."""
     analysed = analysed_tracks()
     if not analysed:
         raise TrainingError("No analysed audio yet: run manage.py analyze_audio first.")
     track_ids = [track_id for track_id, _ in analysed]
     paths = [path for _, path in analysed]
     cols = cf.items.index_of(np.asarray(track_ids, dtype=np.int64))
-    listeners = np.diff(cf.user_items.tocsc().indptr)
-    enough = (cols >= 0) & (listeners[np.maximum(cols, 0)] >= MIN_LISTENS)
+    counts = listeners_per_track(track_ids=track_ids)
+    listeners = np.array([counts.get(track_id, 0) for track_id in track_ids])
+    enough = (cols >= 0) & (listeners >= MIN_LISTENS)
     train_rows = np.flatnonzero(enough)
     if train_rows.size < MIN_TRAINING_TRACKS:
         raise TrainingError(
