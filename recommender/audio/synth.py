@@ -3,6 +3,10 @@
 Tempo (BPM), key (0 = C ... 11 = B), mode (major/minor) and a seed in; a mono float32 signal
 out (or an OGG Vorbis file): a kick and click on every beat, a sustained tonic triad with
 the root loudest, a bass on the tonic, a plucked arpeggio over the triad, and a little noise.
+
+`synthesize_world_track(world, index)` renders a track of a `recommender.synthetic.World`
+instead: its genre picks a style (FM lead timbre, drum pattern, bass figure, progression) and
+its latent vector turns eight sound knobs, so the audio CNN has taste to learn from sound.
 """
 
 from __future__ import annotations
