@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "webapp.listening",
     "webapp.training",
     "webapp.culture",
+    "webapp.audio",
     "webapp.playlists",
     "webapp.dashboard",
     "webapp.demo",

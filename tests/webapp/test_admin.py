@@ -86,6 +86,7 @@ def test_curators_group_has_the_expected_permissions():
         )
     }
     expected |= {"training.view_modelversion", "training.change_modelversion"}
+    expected |= {"audio.view_trackanalysis", "audio.change_trackanalysis"}
     expected |= {
         f"culture.{a}_{m}" for a in crud for m in ("crawlsource", "manualtag", "artistalias")
     }

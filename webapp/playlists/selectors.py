@@ -144,12 +144,6 @@ def listener_controls(*, user_ids: np.ndarray, week: dt.date) -> Controls:
     )
 
 
-def track_features() -> tuple[np.ndarray, ...] | None:
-    """(track ids, tempo, key, mode) of analysed tracks, for the playlist's flow; None without
-    audio analysis."""
-    return None
-
-
 def listener_ids_all() -> list[int]:
     """Every active listener (a user with a profile), in id order."""
     users, _ = sql_arrays(

@@ -25,6 +25,8 @@ from recommender.culture.scorer import CultureScorer
 from recommender.playlist import build_playlists
 from recommender.playlist_types import Catalog, PlaylistBatch
 from recommender.scoring import Scorer, render_reason
+from webapp.audio.selectors import track_features_arrays
+from webapp.audio.training import audio_scorer_active
 from webapp.catalog.models import Artist, Track
 from webapp.playlists.models import (
     CONTRIBUTION_KINDS,
@@ -33,12 +35,7 @@ from webapp.playlists.models import (
     WeeklyPlaylist,
     WeeklyPlaylistItem,
 )
-from webapp.playlists.selectors import (
-    catalog_arrays,
-    listener_batch,
-    listener_controls,
-    track_features,
-)
+from webapp.playlists.selectors import catalog_arrays, listener_batch, listener_controls
 from webapp.training.models import ModelKind
 from webapp.training.registry import registry
 
@@ -84,18 +81,16 @@ def serving_now() -> Serving:
             )
         )
         versions[ModelKind.CF] = cf_snapshot.version_id
-    for kind in (ModelKind.CULTURE, ModelKind.AUDIO):
-        snapshot = registry.snapshot(kind)
-        if snapshot is not None:
-            scorers.append(_scorer_for(kind, snapshot.model))
-            versions[kind] = snapshot.version_id
-    catalog = catalog_arrays(cf=cf, features=track_features())
+    culture = registry.snapshot(ModelKind.CULTURE)
+    if culture is not None:
+        scorers.append(CultureScorer(culture.model))
+        versions[ModelKind.CULTURE] = culture.version_id
+    audio_version, audio_scorer = audio_scorer_active()  # only while its CF version serves
+    if audio_scorer is not None:
+        scorers.append(audio_scorer)
+        versions[ModelKind.AUDIO] = audio_version
+    catalog = catalog_arrays(cf=cf, features=track_features_arrays())
     return Serving(tuple(scorers), versions, cf, catalog, blend_weights())
-
-
-def _scorer_for(kind: str, model) -> Scorer:
-    """The registry serves each kind's model; the scoring contract wraps culture's."""
-    return CultureScorer(model) if kind == ModelKind.CULTURE else model
 
 
 def blend_weights() -> dict[str, float]:

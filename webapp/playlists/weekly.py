@@ -15,6 +15,9 @@ from collections.abc import Callable, Sequence
 
 from django.utils import timezone
 
+from webapp.audio.selectors import analysed_tracks, tracks_needing_analysis
+from webapp.audio.services import tracks_analyze
+from webapp.audio.training import audio_retrain
 from webapp.culture.crawl import crawl_and_rebuild
 from webapp.culture.models import CrawlSource
 from webapp.playlists.blending import blend_fit
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 #: CF is tuned again when the applied tuning is older than this (or there is none).
 TUNING_MAX_AGE = dt.timedelta(days=28)
+#: Processes analysing new audio in the weekly step (in a worker, a Celery group of
+#: `audio.analyze_track` tasks spreads it over the workers instead; see webapp.audio.tasks).
+AUDIO_WORKERS = 2
 
 
 def build_begin(*, week: dt.date, task_id: str = "") -> WeeklyBuild:
@@ -89,10 +95,21 @@ def step_cf(*, build_id: int) -> dict:
 
 
 def step_audio(*, build_id: int) -> dict:
-    """Analyse new audio and retrain the audio model; skipped without audio."""
-    return _guarded(
-        ModelKind.AUDIO, build_id, lambda: {"status": "skipped", "reason": "no audio model"}
-    )
+    """Analyse audio not analysed yet, then retrain the CNN on the CF version now serving
+    (skipped when no track has audio)."""
+
+    def work() -> dict:
+        pending = tracks_needing_analysis()
+        analysed = tracks_analyze(track_ids=pending, workers=AUDIO_WORKERS) if pending else []
+        if not analysed_tracks():
+            return {"status": "skipped", "reason": "no analysed audio"}
+        try:
+            version = audio_retrain()
+        except TrainingError as exc:
+            return {"status": "failed", "error": str(exc)[:500], "analysed": len(analysed)}
+        return {"status": version.status, "version_id": version.pk, "analysed": len(analysed)}
+
+    return _guarded(ModelKind.AUDIO, build_id, work)
 
 
 def playlists_chunks(*, build_id: int, user_ids: Sequence[int] | None = None) -> list[list[int]]:

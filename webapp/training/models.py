@@ -35,7 +35,9 @@ class ModelVersion(models.Model):
     artifact_path = models.CharField(max_length=500, blank=True)
     error = models.TextField(blank=True)
     vector_seq = models.BigIntegerField(
-        default=0, help_text="Sequence number of the last listener-vector batch written."
+        default=0,
+        help_text="Sequence number of the last batch of rows written after training "
+        "(CF listener vectors, audio predictions for new tracks).",
     )
     started_at = models.DateTimeField(auto_now_add=True)
     heartbeat_at = models.DateTimeField(

@@ -274,19 +274,25 @@ def cf_listeners_solve(*, user_ids: list[int]) -> dict[int, np.ndarray]:
     return dict(zip(solved.tolist(), vectors, strict=True))
 
 
-def _vectors_write(version_id: int, user_ids: np.ndarray, vectors: np.ndarray) -> int:
-    """Upsert the vectors under the version row's lock; returns the batch's sequence number.
+def version_seq_take(version_id: int) -> int | None:
+    """The version's next sequence number, for rows written after it trained (listener
+    vectors, predictions for new tracks). Call inside the transaction that writes the rows:
+    the version row stays locked until it commits, so writers take numbers in commit order
+    and a reader that applies rows by sequence never skips one. None: the version is gone."""
+    locked = ModelVersion.objects.select_for_update().filter(pk=version_id)
+    seq = locked.values_list("vector_seq", flat=True).first()
+    if seq is None:
+        return None
+    locked.update(vector_seq=seq + 1)
+    return seq + 1
 
-    Writers serialize on that lock and take the next number inside it, so batches commit in
-    sequence order and a reader that applies rows by sequence never skips one.
-    """
+
+def _vectors_write(version_id: int, user_ids: np.ndarray, vectors: np.ndarray) -> int:
+    """Upsert the vectors stamped with the version's next sequence number; returns it."""
     with transaction.atomic():
-        locked = ModelVersion.objects.select_for_update().filter(pk=version_id)
-        seq = locked.values_list("vector_seq", flat=True).first()
+        seq = version_seq_take(version_id)
         if seq is None:  # the version was deleted meanwhile
             return 0
-        seq += 1
-        locked.update(vector_seq=seq)
         now = timezone.now()
         ListenerVector.objects.bulk_create(
             [
