@@ -22,8 +22,13 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The demo's models and playlists: crawl the synthetic music-writing site into cultural
+# vectors, analyse every clip, then the Monday job (CF tuned and trained, the audio CNN trained,
+# every listener's playlist built).
 pipeline: seed
-	$(PY) manage.py train_cf
+	$(PY) manage.py culture_demo
+	$(PY) manage.py analyze_audio --workers 2
+	$(PY) manage.py build_weekly
 
 demo: seed pipeline
 	@$(PY) manage.py demo_login --url http://$(HOST)/

@@ -69,14 +69,28 @@ def write_audio(
     `directory/<track>.ogg`, on `workers` processes. Returns the paths in index order."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    world = generate_world(**world_args)
-    indices = list(range(world.n_tracks)) if indices is None else [int(i) for i in indices]
-    jobs = [(i, str(directory / f"{track_name(i)}.ogg"), seconds) for i in indices]
-    workers = workers or os.cpu_count() or 1
+    if indices is None:
+        indices = range(generate_world(**world_args).n_tracks)
+    clips = [(int(i), directory / f"{track_name(int(i))}.ogg") for i in indices]
+    return write_clips(world_args, clips, seconds=seconds, workers=workers, progress=progress)
+
+
+def write_clips(
+    world_args: dict,
+    clips: Sequence[tuple[int, str | os.PathLike]],
+    *,
+    seconds: float = WORLD_CLIP_SECONDS,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
+    """Synthesize track `index` of `generate_world(**world_args)` to each (index, path), as
+    OGG, on `workers` processes (each makes the world once). Returns the paths in order."""
+    jobs = [(int(index), str(path), seconds) for index, path in clips]
+    workers = min(workers or os.cpu_count() or 1, max(len(jobs), 1))
     done = []
     if workers == 1:
         global _worker_world
-        _worker_world = world
+        _worker_world = generate_world(**world_args)
         results = map(_write_one, jobs)
     else:
         context = multiprocessing.get_context("forkserver")

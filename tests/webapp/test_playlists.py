@@ -216,3 +216,13 @@ def test_build_weekly_command_for_one_listener(world):
     assert WeeklyPlaylist.objects.get().week == week_start(dt.date(2026, 11, 25)) == WEEK
     with pytest.raises(CommandError, match="No listener"):
         call_command("build_weekly", "--user", "nobody", stderr=io.StringIO())
+
+
+def test_the_whole_week_in_one_process_runs_the_same_steps_as_the_chain(world):
+    from webapp.training.models import CFTuning
+
+    CFTuning.objects.create(params={"factors": 8}, applied=True)  # tuned: no search now
+    build = week_run(week=WEEK)
+    assert list(build.steps) == ["blend", "culture", "cf", "audio"]
+    assert build.steps["audio"]["status"] == "skipped"  # no track has audio here
+    assert build.status == "succeeded" and build.playlists_written == 24

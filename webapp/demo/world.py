@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from tqdm import tqdm
 
-from recommender.audio.synth import write_clip
+from recommender.audio.demo import write_clips
+from recommender.audio.synth import WORLD_CLIP_SECONDS
 from recommender.synthetic import World, generate_world
 from webapp.catalog.models import Artist, Track, track_audio_path
 from webapp.catalog.normalize import normalize_name
@@ -37,7 +37,11 @@ DEMO_USERNAME, DEMO_PASSWORD = "demo", "demo-listener"
 CURATOR_USERNAME, CURATOR_PASSWORD = "curator", "demo-curator"
 SYNTHETIC_PREFIX = "synth_listener_"
 MEAN_LISTENS_PER_LISTENER = 200
-CLIP_SECONDS = 8.0
+CLIP_SECONDS = WORLD_CLIP_SECONDS
+#: The default demo world: big enough for the models to learn, small enough that `make demo`
+#: synthesizes, analyses and trains on every track's clip in a few minutes on 2 cores.
+DEMO_TRACKS = 1500
+AUDIO_WORKERS = min(4, os.cpu_count() or 1)
 BATCH_SIZE = 5000
 LISTEN_CHUNK = 50_000
 MIN_DEMO_SAVES = 3
@@ -140,9 +144,9 @@ def demo_world_delete() -> None:
 def demo_seed(
     *,
     listeners: int = 300,
-    tracks: int = 3000,
+    tracks: int = DEMO_TRACKS,
     seed: int = 7,
-    audio_clips: int = 120,
+    audio_clips: int | None = None,
     mean_listens: float = MEAN_LISTENS_PER_LISTENER,
     reset: bool = False,
     end_time: int | None = None,
@@ -152,8 +156,10 @@ def demo_seed(
     """Write a synthetic world of `listeners` + the demo listener; a no-op if one exists.
 
     end_time (unix seconds) defaults to today's midnight UTC: listens fall in the 26 weeks
-    before it, and the same seed on the same day writes the same rows. Refuses (DemoRefused)
-    on a database that holds real listeners unless `allow_real_listeners`.
+    before it, and the same seed on the same day writes the same rows. Every track gets a
+    synthesized clip that sounds like its genre and taste (`audio_clips` limits it to the most
+    popular ones). Refuses (DemoRefused) on a database that holds real listeners unless
+    `allow_real_listeners`.
     """
     started = time.perf_counter()
     real = real_listener_count()
@@ -169,13 +175,14 @@ def demo_seed(
         demo_accounts_ensure()
         return SeedReport(False, demo_world_counts(), time.perf_counter() - started)
     end_time = end_time or int(time.time()) // 86400 * 86400
-    world = generate_world(
-        n_listeners=listeners + 1,  # the last one's history becomes the demo listener's
-        n_tracks=tracks,
-        mean_listens_per_listener=mean_listens,
-        seed=seed,
-        end_time=end_time,
-    )
+    world_args = {
+        "n_listeners": listeners + 1,  # the last one's history becomes the demo listener's
+        "n_tracks": tracks,
+        "mean_listens_per_listener": mean_listens,
+        "seed": seed,
+        "end_time": end_time,
+    }
+    world = generate_world(**world_args)
     with transaction.atomic():
         demo, _ = demo_accounts_ensure()
         artist_ids = _artists_write(world)
@@ -183,7 +190,7 @@ def demo_seed(
         user_ids = _listeners_write(world, demo.pk)
         _listens_write(world, user_ids, track_ids, progress)
         _signals_write(world, user_ids, track_ids, artist_ids)
-        _audio_write(world, track_ids, artist_ids, audio_clips, seed, progress)
+        _audio_write(world_args, world, track_ids, artist_ids, audio_clips, progress)
     return SeedReport(True, demo_world_counts(), time.perf_counter() - started)
 
 
@@ -319,34 +326,32 @@ def _demo_saves(world: World, user_ids: np.ndarray) -> tuple[list, np.ndarray, l
     return user_ids[listener].tolist(), track, when.tolist()
 
 
-def _audio_write(world, track_ids, artist_ids, n_clips: int, seed: int, progress: bool) -> None:
-    """OGG clips with the track's own tempo, key and mode for its `n_clips` most popular."""
-    chosen = np.argsort(-world.track_popularity, kind="stable")[: max(0, n_clips)]
+def _audio_write(world_args, world, track_ids, artist_ids, n_clips, progress: bool) -> None:
+    """A synthesized OGG clip per track (its genre's sound, its own tempo and key), or for the
+    `n_clips` most popular tracks; the track's length is its clip's, so pages show what plays."""
+    order = np.argsort(-world.track_popularity, kind="stable")
+    chosen = order if n_clips is None else order[: max(0, n_clips)]
     media = Path(settings.MEDIA_ROOT)
     tracks = []
-    for index in chosen.tolist():
+    for index in sorted(chosen.tolist()):
         track = Track(
-            pk=int(track_ids[index]), artist_id=int(artist_ids[world.track_artist[index]])
+            pk=int(track_ids[index]),
+            artist_id=int(artist_ids[world.track_artist[index]]),
+            duration_ms=int(CLIP_SECONDS * 1000),
         )
         track.audio.name = track_audio_path(track, f"{track.pk}.ogg")
         tracks.append((index, track))
-
-    def write(item: tuple[int, Track]) -> None:
-        index, track = item
-        write_clip(
-            media / track.audio.name,
-            tempo_bpm=float(world.track_tempo_bpm[index]),
-            key=int(world.track_key[index]),
-            mode=int(world.track_mode[index]),
+    with tqdm(total=len(tracks), desc="audio", unit="clip", **_bar(progress)) as bar:
+        write_clips(
+            world_args,
+            [(index, media / track.audio.name) for index, track in tracks],
             seconds=CLIP_SECONDS,
-            seed=seed * 1_000_003 + index,
+            workers=AUDIO_WORKERS,
+            progress=lambda done, total: bar.update(done - bar.n),
         )
-
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        done = pool.map(write, tracks)
-        for _ in tqdm(done, total=len(tracks), desc="audio", unit="clip", **_bar(progress)):
-            pass
-    Track.objects.bulk_update([track for _, track in tracks], ["audio"], batch_size=BATCH_SIZE)
+    Track.objects.bulk_update(
+        [track for _, track in tracks], ["audio", "duration_ms"], batch_size=BATCH_SIZE
+    )
 
 
 def _when(unix: int) -> dt.datetime:

@@ -150,11 +150,14 @@ def week_run(
     build = build_begin(week=week, task_id=task_id)
     try:
         if not playlists_only:
-            for fraction, (name, step) in zip(
-                (0.0, 0.15, 0.3),
-                (("culture", step_culture), ("CF", step_cf), ("audio", step_audio)),
-                strict=True,
-            ):
+            steps = (
+                ("blend weights", step_blend),
+                ("culture", step_culture),
+                ("CF", step_cf),
+                ("audio", step_audio),
+            )
+            for number, (name, step) in enumerate(steps):
+                fraction = 0.4 * number / len(steps)
                 if progress:
                     progress(fraction, f"Step: {name}")
                 step(build_id=build.pk)

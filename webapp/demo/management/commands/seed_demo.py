@@ -6,7 +6,7 @@ only is_synthetic rows first. Progress bars go to stderr, one summary line to st
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from webapp.demo.world import MEAN_LISTENS_PER_LISTENER, DemoRefused, demo_seed
+from webapp.demo.world import DEMO_TRACKS, MEAN_LISTENS_PER_LISTENER, DemoRefused, demo_seed
 
 
 class Command(BaseCommand):
@@ -14,9 +14,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--listeners", type=int, default=300)
-        parser.add_argument("--tracks", type=int, default=3000)
+        parser.add_argument("--tracks", type=int, default=DEMO_TRACKS)
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--audio-clips", type=int, default=120)
+        parser.add_argument(
+            "--audio-clips",
+            type=int,
+            default=None,
+            help="clips for the N most popular tracks only (default: every track)",
+        )
         parser.add_argument("--listens-per-listener", type=float, default=MEAN_LISTENS_PER_LISTENER)
         parser.add_argument(
             "--reset", action="store_true", help="delete the synthetic rows first, then re-seed"

@@ -1,4 +1,4 @@
-"""manage.py culture_demo [--tracks 3000 --seed 7 --port 8765]: the demo's cultural vectors.
+"""manage.py culture_demo [--tracks 1500 --seed 7 --port 8765]: the demo's cultural vectors.
 
 Writes the SYNTHETIC music-writing site for the seeded demo world (same --tracks and --seed
 as seed_demo) under var/, serves it on 127.0.0.1 with `python -m crawler.loopback`, crawls
@@ -19,13 +19,14 @@ from recommender.culture.synthetic_site import write_site
 from recommender.synthetic import generate_world
 from webapp.catalog.models import Artist
 from webapp.culture import crawl, services
+from webapp.demo.world import DEMO_TRACKS
 
 
 class Command(BaseCommand):
     help = "Serve the synthetic music-writing site for the demo world, crawl it, rebuild."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--tracks", type=int, default=3000, help="as given to seed_demo")
+        parser.add_argument("--tracks", type=int, default=DEMO_TRACKS, help="as given to seed_demo")
         parser.add_argument("--seed", type=int, default=7, help="as given to seed_demo")
         parser.add_argument("--port", type=int, default=8765)
 
