@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from recommender.synthetic import generate_world
 from webapp.catalog.models import Artist, Track
-from webapp.demo.world import MEAN_LISTENS_PER_LISTENER, MIN_DEMO_SAVES
+from webapp.demo.world import CLIP_SECONDS, MEAN_LISTENS_PER_LISTENER, MIN_DEMO_SAVES
 from webapp.listening.models import ArtistVisit, Listen, ListenSource, Profile, SavedTrack, Skip
 from webapp.listening.selectors import listener_by_token
 
@@ -124,7 +124,8 @@ def test_audio_clips_are_written_under_media_root():
         assert re.fullmatch(rf"audio/{track.artist_id}/{track.pk}\.ogg", track.audio.name)
         path = Path(settings.MEDIA_ROOT) / track.audio.name
         info = sf.info(path)
-        assert info.format == "OGG" and abs(info.duration - 8.0) < 0.1
+        assert info.format == "OGG" and abs(info.duration - CLIP_SECONDS) < 0.1
+        assert track.duration_ms == int(CLIP_SECONDS * 1000)  # the page shows what plays
     seed("--reset")
     files = sorted(Path(settings.MEDIA_ROOT).rglob("*.ogg"))
     assert len(files) == 3  # the previous clips were removed with their tracks
