@@ -141,7 +141,7 @@ def _write(batch: PlaylistBatch, *, week: dt.date, serving: Serving, build) -> i
     with transaction.atomic():
         ids = batch.listener_ids.tolist()
         alive = set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
-        WeeklyPlaylist.objects.filter(user_id__in=alive, week=week).delete()
+        _week_delete(alive, week)
         rows = [row for row, user_id in enumerate(ids) if user_id in alive]
         playlists = WeeklyPlaylist.objects.bulk_create(
             [_playlist(batch, row, week, serving, build, now) for row in rows]
@@ -167,6 +167,20 @@ def _write(batch: PlaylistBatch, *, week: dt.date, serving: Serving, build) -> i
                 )
         _items_insert(items)
     return len(playlists)
+
+
+def _week_delete(user_ids, week: dt.date) -> None:
+    """Delete these listeners' playlists for the week and their items, set-based (Django's
+    cascade would load every item into memory first)."""
+    if not user_ids:
+        return
+    playlists = WeeklyPlaylist._meta.db_table
+    items = WeeklyPlaylistItem._meta.db_table
+    users = ", ".join(str(int(u)) for u in user_ids)
+    chosen = f"SELECT id FROM {playlists} WHERE week = %s AND user_id IN ({users})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {items} WHERE playlist_id IN ({chosen})", [week])
+        cursor.execute(f"DELETE FROM {playlists} WHERE id IN ({chosen})", [week])
 
 
 def _playlist(batch, row, week, serving, build, now) -> WeeklyPlaylist:
