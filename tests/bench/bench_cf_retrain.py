@@ -39,6 +39,16 @@ def setup_django(model_dir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def reuse_django(database: str, model_dir: str) -> None:
+    os.environ["DATABASE_URL"] = f"{SERVER}/{database}"
+    os.environ["DW_MODEL_DIR"] = model_dir
+    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings_test")
+    import django
+
+    django.setup()
+
+
 def copy_rows(cursor, table: str, columns: str, lines) -> None:
     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         buffer = io.StringIO()
@@ -121,27 +131,36 @@ def main() -> None:
     parser.add_argument("--listeners", type=int, default=100_000)
     parser.add_argument("--tracks", type=int, default=50_000)
     parser.add_argument("--listens", type=float, default=70.0, help="mean plays per listener")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="measure on this database, loaded by an earlier run (e.g. dw_bench_weekly)",
+    )
     args = parser.parse_args()
     import tempfile
 
-    setup_django(tempfile.mkdtemp(prefix="bench-cf-"))
+    if args.reuse:
+        reuse_django(args.reuse, tempfile.mkdtemp(prefix="bench-cf-"))
+    else:
+        setup_django(tempfile.mkdtemp(prefix="bench-cf-"))
     from implicit.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
     from recommender.synthetic import generate_world
     from webapp.training import services
 
-    t = time.perf_counter()
-    world = generate_world(
-        n_listeners=args.listeners,
-        n_tracks=args.tracks,
-        mean_listens_per_listener=args.listens,
-        seed=11,
-    )
-    print(f"generated world in {time.perf_counter() - t:.1f}s", flush=True)
-    t = time.perf_counter()
-    n_listens = load_world(world)
-    print(f"loaded {n_listens:,} listens with COPY in {time.perf_counter() - t:.1f}s", flush=True)
+    if not args.reuse:
+        t = time.perf_counter()
+        world = generate_world(
+            n_listeners=args.listeners,
+            n_tracks=args.tracks,
+            mean_listens_per_listener=args.listens,
+            seed=11,
+        )
+        print(f"generated world in {time.perf_counter() - t:.1f}s", flush=True)
+        t = time.perf_counter()
+        n_listens = load_world(world)
+        print(f"loaded {n_listens:,} listens with COPY in {time.perf_counter() - t:.1f}s")
 
     params = services.cf_params_default()
     t = time.perf_counter()
