@@ -344,3 +344,13 @@ def test_train_cf_stopped_with_sigterm_exits_and_leaves_a_failed_run(tmp_path):
         capture_output=True, text=True,
     ).stdout.strip().splitlines()[-1]  # fmt: skip
     assert status.startswith("failed False Interrupted (SystemExit)")
+
+
+def test_evaluate_playlist_reports_the_playlist_against_popularity_and_raw_cf(capsys):
+    from django.core.management import call_command
+
+    make_world(n_users_per_group=15, n_tracks_per_group=40, n_artists_per_group=20)
+    call_command("evaluate", "--playlist", "--k", "10")
+    out = capsys.readouterr().out
+    for variant in ("playlist (blend + rules)", "popularity + rules", "cf raw top 30"):
+        assert variant in out

@@ -1,7 +1,10 @@
-"""manage.py evaluate: CF vs popularity vs random on the database, temporal and random splits.
+"""manage.py evaluate: CF vs popularity vs random on the database, temporal and random splits;
+with --playlist, the 30-track weekly playlist with its rules against popularity with the same
+rules and CF's raw top 30.
 
 --search tunes CF's params on a validation split first; --search --apply stores the tuning so
-the next retrain uses it (the same as the scheduled tuning task).
+the next retrain uses it (the same as the scheduled tuning task). The command lives with the
+playlists, the top app that can read every model.
 """
 
 import json
@@ -11,7 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recommender.evaluate.__main__ import describe_split, format_table
 from recommender.evaluate.harness import DEFAULT_KS
+from recommender.evaluate.playlist_eval import evaluate_playlists
+from recommender.evaluate.playlist_eval import format_table as format_playlist_table
 from webapp.listening.selectors import listener_count_with_plays
+from webapp.playlists.evaluation import playlist_data
 from webapp.training.evaluation import cf_evaluate, cf_params_default, cf_tune
 
 
@@ -27,6 +33,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--apply", action="store_true", help="With --search: the next retrain uses it."
+        )
+        parser.add_argument(
+            "--playlist", action="store_true", help="Also evaluate the weekly playlist's rules."
         )
 
     def handle(self, *args, **options) -> None:
@@ -56,3 +65,6 @@ class Command(BaseCommand):
             self.stdout.write(format_table(comparison, options["k"]))
         verdict = result.verdict
         self.stdout.write(f"verdict: {verdict.reason}")
+        if options["playlist"]:
+            playlists = evaluate_playlists(playlist_data(), params=params or cf_params_default())
+            self.stdout.write(format_playlist_table(playlists))
