@@ -21,6 +21,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     model_validator,
     with_config,
 )
@@ -69,16 +70,46 @@ def _bad(message: str) -> PydanticCustomError:
 
 # --- request: a submission -------------------------------------------------------------------
 
+#: Text PostgreSQL can store: no U+0000 (refused by _nulls_reject, as ListenBrainz does).
+STORABLE = r"^[^\u0000]*$"
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1),
-    Field(json_schema_extra={"pattern": r"\S"}),  # blank is refused too
+    # Blank is refused too: at least one character that is neither a space nor U+0000.
+    Field(json_schema_extra={"pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"}),
 ]
-OptionalName = Annotated[str, StringConstraints(strip_whitespace=True)] | None
-Uuid = Annotated[str, Field(json_schema_extra={"format": "uuid"})]
-Mbid = Uuid | None
-MbidList = list[Uuid] | None
-Tag = Annotated[str, StringConstraints(max_length=MAX_TAG_SIZE)]
+_STORABLE_SCHEMA = Field(json_schema_extra={"pattern": STORABLE})  # said, checked before
+OptionalName = Annotated[str, StringConstraints(strip_whitespace=True), _STORABLE_SCHEMA] | None
+Tag = Annotated[str, StringConstraints(max_length=MAX_TAG_SIZE), _STORABLE_SCHEMA]
+
+# What the published schema says of the values ListenBrainz reads leniently (the validators
+# below decide; these only describe them, so that clients and fuzzers know what is accepted).
+_UUID = {"type": "string", "format": "uuid"}
+_ABSENT = [{"type": "null"}, {"type": "string", "maxLength": 0}]  # dropped, as if absent
+Mbid = Annotated[
+    str | None,
+    WithJsonSchema({"anyOf": [_UUID, *_ABSENT], "description": 'null or "" is dropped.'}),
+]
+MbidList = Annotated[
+    list[str] | None,
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "array", "items": {"anyOf": [_UUID, *_ABSENT]}}, *_ABSENT],
+            "description": 'null or "" entries are dropped.',
+        }
+    ),
+]
+
+
+def _whole_number(low: int, high: int, description: str) -> WithJsonSchema:
+    """A number that int() cuts to low..high (ListenBrainz drops a fractional part), or null."""
+    number = {"type": "number", "minimum": low, "exclusiveMaximum": high + 1}
+    return WithJsonSchema(
+        {"anyOf": [number, {"type": "null"}], "description": f"{description} {_FRACTION}"}
+    )
+
+
+_FRACTION = "A fractional part is dropped."
 
 
 _SINGLE_MBID_KEYS = frozenset(
@@ -108,7 +139,7 @@ def _checked_keys(data: dict) -> dict:
 
 
 def _single_mbid(value: Any, key: str) -> Any:
-    if not value:  # absent, null or "" is dropped, as ListenBrainz does
+    if value is None or value == "":  # dropped, as ListenBrainz does
         return None
     if not is_mbid(value):
         raise _bad(f"{key} MBID format invalid.")
@@ -116,11 +147,11 @@ def _single_mbid(value: Any, key: str) -> Any:
 
 
 def _multiple_mbids(values: Any, key: str) -> Any:
-    if not values:
+    if values is None or values == "" or values == []:
         return None
     if not isinstance(values, list):
         raise _bad(f"{key} MBID format invalid.")
-    values = [value for value in values if value]
+    values = [value for value in values if value is not None and value != ""]
     if not all(is_mbid(value) for value in values):
         raise _bad(f"{key} MBID format invalid.")
     return values
@@ -143,9 +174,17 @@ def _positive_int(value: Any, key: str, limit: int) -> int | None:
     return number
 
 
-@with_config(ConfigDict(extra="allow"))
+@with_config(
+    ConfigDict(
+        extra="allow",
+        # Refused together (see _checked_keys): the schema says so too, so generated clients
+        # and fuzzers know.
+        json_schema_extra={"not": {"required": sorted(_DURATION_KEYS)}},
+    )
+)
 class AdditionalInfo(TypedDict, total=False):
-    """Free-form; these keys are checked (and the MBIDs and duration used), others kept."""
+    """Free-form; these keys are checked (and the MBIDs and duration used), others kept (any
+    JSON, but no string anywhere in track_metadata may hold U+0000)."""
 
     recording_mbid: Mbid
     release_mbid: Mbid
@@ -153,13 +192,19 @@ class AdditionalInfo(TypedDict, total=False):
     track_mbid: Mbid
     artist_mbids: MbidList
     work_mbids: MbidList
-    duration_ms: Annotated[int | None, Field(ge=1, le=MAX_DURATION_MS_LIMIT)]
-    duration: Annotated[int | None, Field(ge=1, le=MAX_DURATION_LIMIT, description="Seconds.")]
+    duration_ms: Annotated[
+        int | None, _whole_number(1, MAX_DURATION_MS_LIMIT, "Milliseconds; not with duration.")
+    ]
+    duration: Annotated[
+        int | None, _whole_number(1, MAX_DURATION_LIMIT, "Seconds; not with duration_ms.")
+    ]
     tags: Annotated[list[Tag] | None, Field(max_length=MAX_TAGS_PER_LISTEN)]
 
 
 @with_config(ConfigDict(extra="allow"))
 class TrackMetadata(TypedDict):
+    """The listen's track; other keys are kept (any JSON without U+0000 in its strings)."""
+
     track_name: Name
     artist_name: Name
     release_name: NotRequired[
@@ -173,18 +218,44 @@ class SubmittedListen(TypedDict):
     listened_at: NotRequired[
         Annotated[
             int,
-            Field(
-                ge=LISTEN_MINIMUM_TS,
-                description="Unix seconds; required for single and import, absent for playing_now.",
+            # No maximum: the newest accepted moves with the server's clock, which no schema
+            # can say (fuzzing allows for it: tests/webapp/fuzz_hooks.py).
+            WithJsonSchema(
+                {
+                    "type": "number",
+                    "minimum": LISTEN_MINIMUM_TS,
+                    "description": "Unix seconds, at most an hour ahead of the server's clock; "
+                    f"required for single and import, absent for playing_now. {_FRACTION}",
+                }
             ),
         ]
     ]
     track_metadata: TrackMetadata
 
 
+_WITH_TIME = {"required": ["listened_at"]}
+#: What each listen_type asks of the payload (Submission's before-validator decides).
+LISTEN_TYPE_SHAPES = {
+    "oneOf": [
+        {
+            "properties": {
+                "listen_type": {"const": listen_type},
+                "payload": {"maxItems": most, "items": items},
+            }
+        }
+        for listen_type, most, items in (
+            ("single", 1, _WITH_TIME),
+            ("import", settings.LISTENBRAINZ_MAX_LISTENS_PER_REQUEST, _WITH_TIME),
+            ("playing_now", 1, {"not": _WITH_TIME}),
+        )
+    ]
+}
+
+
 class Submission(BaseModel):
     """The body of POST /1/submit-listens."""
 
+    model_config = ConfigDict(json_schema_extra=LISTEN_TYPE_SHAPES)
     listen_type: Literal["single", "import", "playing_now"]
     payload: list[SubmittedListen] = Field(
         min_length=1,
