@@ -64,6 +64,10 @@ def toml_config(path: Path) -> None:
             f'"{key}" = {{ dictionary = "{binding["dictionary"]}", '
             f"probability = {binding['probability']} }}"
         )
+    for check, options in config["checks"].items():
+        if isinstance(options, dict):
+            lines += ["", f"[checks.{check}]"]
+            lines += [f"{key} = {json.dumps(value)}" for key, value in options.items()]
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -35,12 +35,21 @@ FUZZER_LISTENS = [
 ]
 
 
+#: What schemathesis counts as refusing invalid data (its default), and 414 below.
+REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx"]
+
+
 def fuzz_config() -> dict:
     """Half the generated path user names are a listener that exists (so the reads answer
-    200 with real listens), the rest whatever schemathesis makes up (404)."""
+    200 with real listens), the rest whatever schemathesis makes up (404). An invalid request
+    refused by the HTTP server in front (414, a URL over gunicorn's 4094 bytes) is refused."""
     return {
         "dictionaries": {"users": {"values": [FUZZER]}},
         "parameters": {"path.user_name": {"dictionary": "users", "probability": 0.5}},
+        "checks": {
+            "enabled": True,  # every check, as `--checks all`
+            "negative_data_rejection": {"expected-statuses": [*REFUSALS, "414"]},
+        },
     }
 
 

@@ -1,7 +1,8 @@
 """The django-ninja API object behind /1/: parser, renderer, exception handlers, OpenAPI.
 
 Routers in (api_build), a NinjaAPI out whose errors are all ListenBrainz's JSON bodies and
-whose /1/openapi.json lists the X-RateLimit-* headers every answer carries. A new endpoint
+whose /1/openapi.json lists the X-RateLimit-* headers every answer carries (and the 414 the
+HTTP server in front gives an over-long URL). A new endpoint
 is a function on a ninja Router passed to api_build (see webapp/listening/api_urls.py).
 """
 
@@ -42,6 +43,14 @@ RATE_HEADERS = {
 }
 
 
+#: Answered before the API sees the request, by the HTTP server (gunicorn: a request line over
+#: 4094 bytes) or a proxy in front of it, in its own words.
+URI_TOO_LONG = {
+    "description": "URI Too Long: the HTTP server in front refuses the request line.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 class ListenBrainzParser(Parser):
     """JSON bodies read as ListenBrainz reads them: NaN refused, its error words, 413."""
 
@@ -77,6 +86,7 @@ class ListenBrainzAPI(NinjaAPI):
             for operation in operations.values():
                 for response in operation.get("responses", {}).values():
                     response.setdefault("headers", {}).update(RATE_HEADERS)
+                operation["responses"].setdefault("414", URI_TOO_LONG)
         return schema
 
 
