@@ -96,7 +96,11 @@ def fuzz(site, args) -> dict:
     ]
     if args.seed is not None:
         command += ["--seed", str(args.seed)]
-    env = {**site.env, "SCHEMATHESIS_HOOKS": "tests.webapp.fuzzing"}
+    env = {
+        **site.env,
+        "SCHEMATHESIS_HOOKS": "tests.webapp.fuzzing",
+        "HYPOTHESIS_STORAGE_DIRECTORY": str(site.var_dir / "hypothesis"),
+    }
     output = site.var_dir / "schemathesis.out"
     with output.open("w") as out:
         subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
