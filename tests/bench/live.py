@@ -50,14 +50,12 @@ def free_port() -> int:
 
 
 def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=check,
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
+    if check and done.returncode:
+        sys.exit(f"manage.py {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    return done
 
 
 def _admin_url(url: str) -> tuple[str, str]:
