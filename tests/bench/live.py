@@ -8,6 +8,7 @@ exit. Used by fuzz_api.py, load_scrobblers.py and the fault scripts; not a bench
 
 import contextlib
 import http.client
+import json
 import os
 import re
 import signal
@@ -26,7 +27,6 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 #: Scripts may only drop databases whose name says they are theirs to drop.
 DROPPABLE = re.compile(r"^dw_reliab\w*$|bench")
 SERVER_START_SECONDS = 60
-_TOKEN = re.compile(r"\b[0-9a-f]{40}\b")
 
 
 @dataclass
@@ -80,6 +80,21 @@ def database_drop(url: str) -> None:
     name, admin = _admin_url(url)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_LISTENERS_CREATE = (
+    "import json, os; from webapp.listening.services import listener_create, "
+    "listener_token_regenerate as issue; print(json.dumps({name: issue(user=listener_create("
+    "username=name)) for name in os.environ['DW_LISTENERS'].split(',')}))"
+)
+
+
+def listeners_create(env: dict[str, str], names: Sequence[str]) -> dict[str, str]:
+    """Create these listeners in one process; their new API tokens by name."""
+    if not names:
+        return {}
+    done = manage({**env, "DW_LISTENERS": ",".join(names)}, "shell", "-c", _LISTENERS_CREATE)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def site_env(
@@ -186,10 +201,7 @@ def live_site(
         if database_url:
             database_reset(database_url)
         manage(env, "migrate", "--noinput", "-v0")
-        tokens = {
-            name: _TOKEN.search(manage(env, "create_listener", name).stdout).group(0)
-            for name in listeners
-        }
+        tokens = listeners_create(env, listeners)
         port = free_port()
         site = LiveSite(f"http://127.0.0.1:{port}", port, env, tokens, var_dir)
         try:
