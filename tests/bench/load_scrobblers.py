@@ -131,8 +131,8 @@ def report(rows: list[dict], totals: dict, seconds: int, args) -> None:
         )
     print(
         f"listens: {totals['attempted']} sent, {totals['accepted']} accepted, "
-        f"{totals['stored']} stored (of the {totals['attempted'] - totals['accepted']} in "
-        f"flight when locust stopped, {totals['in_flight']}); "
+        f"{totals['stored']} stored; {totals['attempted'] - totals['accepted']} were in flight "
+        f"when locust stopped, {totals['in_flight']} of them stored; "
         f"{totals['abandoned']} abandoned by the client and resent, {totals['resent']} requests "
         f"retried after an error, {totals['gave_up']} listens given up"
     )
