@@ -101,9 +101,9 @@ def redis_site(settings, tmp_path, monkeypatch):
 
 
 def _pools_reset() -> None:
-    """Celery keeps broker connections per app; drop them so the next send uses conf now."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Celery keeps its broker connection pool per app; forget it so the next send takes the
+    pool for the broker in conf now (kombu keeps one per broker URL, open, for whoever next
+    uses that URL)."""
     app._pool = None
     app.amqp._producer_pool = None
 
