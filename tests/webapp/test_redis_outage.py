@@ -88,7 +88,8 @@ def redis_site(settings, tmp_path, monkeypatch):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url}
     }
-    monkeypatch.setitem(app.conf, "broker_url", redis.url)
+    # The write URL, which wins over broker_url and over a CELERY_BROKER_URL in the environment.
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", redis.url)
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setattr(tasks.missed, "ids", set())
     monkeypatch.setattr(outages, "_last_report", {})  # each test sees its outage logged
