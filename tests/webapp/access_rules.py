@@ -15,10 +15,13 @@ from typing import Any
 
 ROLES = ("anonymous", "wrong", "owner", "curator")
 #: The owner's private things (see World): her API token, a track only she saved, one only she
-#: played. Her listens are public through /1/ (as on ListenBrainz) and every track is in the
-#: public catalog, so the titles are hidden only where a page would show them as hers.
-TOKEN, SAVED, PLAYED = "token", "saved", "played"
-EVERYTHING = (TOKEN, SAVED, PLAYED)
+#: played, and one only her weekly playlist holds. Her listens are public through /1/ (as on
+#: ListenBrainz) and every track is in the public catalog, so the titles are hidden only where
+#: a page would show them as hers.
+TOKEN, SAVED, PLAYED, WEEKLY = "token", "saved", "played", "weekly"
+EVERYTHING = (TOKEN, SAVED, PLAYED, WEEKLY)
+#: Every form post also asks to be sent off-site afterwards: no answer may follow it.
+OFF_SITE = "https://elsewhere.example/"
 LOGIN = "login"  # a redirect to the login page (the admin's, for admin URLs)
 
 
@@ -45,7 +48,8 @@ def _page(path: str | Callable, status, **kwargs) -> Rule:
 
 SIGNED_IN = (LOGIN, 200, 200, 200)
 POST_ONLY = (LOGIN, 405, 405, 405)
-PLAY = {"ms_played": "30000"}
+PLAY = {"ms_played": "30000", "next": OFF_SITE}
+FORM = {"next": OFF_SITE}
 CATALOG = (TOKEN,)  # public catalog pages show every track; never a token
 
 PAGES: dict[str, list[Rule]] = {
@@ -55,11 +59,13 @@ PAGES: dict[str, list[Rule]] = {
     "profile": [_page("/profile/", SIGNED_IN)],
     "token_regenerate": [
         _page("/profile/token", POST_ONLY),
-        _page("/profile/token", (LOGIN, 302, 302, 302), method="post"),
+        _page("/profile/token", (LOGIN, 302, 302, 302), method="post", data=FORM),
     ],
     "account_delete": [
         _page("/profile/delete", (LOGIN, 200, 200, 404)),
-        _page("/profile/delete", (LOGIN, 200, 200, 404), method="post", data={"password": "x"}),
+        _page(
+            "/profile/delete", (LOGIN, 200, 200, 404), method="post", data={"password": "x", **FORM}
+        ),  # fmt: skip
     ],
     "signup": [_page("/accounts/signup/", (200, 302, 302, 302))],
     "artist_detail": [
@@ -90,6 +96,38 @@ for _action, _ok in (("play", 200), ("skip", 200), ("save", 302), ("unsave", 302
         ),
     ]
 
+#: The weekly playlist (webapp.playlists; rules apply where its URLs are mounted): a listener
+#: sees and changes only their own. Only the owner has a playlist for World.week.
+OWN_WEEK = (LOGIN, 404, 200, 404)
+PAGES |= {
+    "weekly": [_page("/weekly/", SIGNED_IN)],
+    "weekly_week": [_page(lambda w: f"/weekly/{w.week}/", OWN_WEEK)],
+    "weekly_jspf": [_page(lambda w: f"/weekly/{w.week}/playlist.jspf", OWN_WEEK)],
+    "weekly_m3u": [_page(lambda w: f"/weekly/{w.week}/playlist.m3u", OWN_WEEK)],
+    "weekly_discovery": [
+        _page("/weekly/settings", POST_ONLY),
+        _page(
+            "/weekly/settings",
+            (LOGIN, 302, 302, 302),
+            method="post",
+            data={"discovery": "0.75", **FORM},
+        ),  # fmt: skip
+    ],
+    "weekly_rebuild": [
+        _page("/weekly/rebuild", POST_ONLY),
+        _page("/weekly/rebuild", (LOGIN, 302, 302, 302), method="post", data=FORM),
+    ],
+}
+for _name, _url in (
+    ("weekly_refuse", lambda w: f"/weekly/tracks/{w.weekly_track.pk}/refuse"),
+    ("weekly_hide_artist", lambda w: f"/weekly/artists/{w.weekly_track.artist_id}/hide"),
+    ("weekly_unhide_artist", lambda w: f"/weekly/artists/{w.weekly_track.artist_id}/unhide"),
+):
+    PAGES[_name] = [
+        _page(_url, POST_ONLY),
+        _page(_url, (LOGIN, 302, 302, 302), method="post", data=FORM),
+    ]
+
 #: The ListenBrainz API: reads are public (as on ListenBrainz), writes need the caller's token
 #: and only ever write the caller's own listens.
 API_READ = (TOKEN, SAVED)
@@ -109,6 +147,12 @@ API: dict[str, list[Rule]] = {
     ],
     "listenbrainz:user_listen_count": [
         _page(lambda w: f"/1/user/{w.owner.username}/listen-count", (200,) * 4, hidden=API_READ)
+    ],
+    # Her weekly playlist is hers alone: her token only.
+    "listenbrainz:user_weekly_playlist": [
+        Rule(
+            lambda w: f"/1/user/{w.owner.username}/weekly-playlist", (401, 403, 200, 403), api=True
+        ),  # fmt: skip
     ],
     "listenbrainz:api-root": [_page("/1/", (404,) * 4)],
     "listenbrainz:api-not-found": [_page("/1/no-such-endpoint", (404,) * 4)],

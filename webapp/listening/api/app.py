@@ -1,8 +1,7 @@
 """The django-ninja API object behind /1/: parser, renderer, exception handlers, OpenAPI.
 
 Routers in (api_build), a NinjaAPI out whose errors are all ListenBrainz's JSON bodies and
-whose /1/openapi.json lists the X-RateLimit-* headers every answer carries (and the 414 the
-HTTP server in front gives an over-long URL). A new endpoint
+whose /1/openapi.json lists the X-RateLimit-* headers every answer carries. A new endpoint
 is a function on a ninja Router passed to api_build (see webapp/listening/api_urls.py).
 """
 
@@ -43,8 +42,8 @@ RATE_HEADERS = {
 }
 
 
-#: Answered before the API sees the request, by the HTTP server (gunicorn: a request line over
-#: 4094 bytes) or a proxy in front of it, in its own words.
+#: Listed for every operation in /1/openapi.json, though the API never sends it: the HTTP server
+#: in front answers an over-long URL (gunicorn: a request line over 4094 bytes) in its words.
 URI_TOO_LONG = {
     "description": "URI Too Long: the HTTP server in front refuses the request line.",
     "content": {"text/html": {"schema": {"type": "string"}}},
