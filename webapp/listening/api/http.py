@@ -112,6 +112,8 @@ def _serve(view, request, methods, args, kwargs) -> HttpResponse:
 def _dispatch(view, request, methods, args, kwargs) -> HttpResponse:
     if methods is not None and request.method not in _with_head(methods):
         return _not_allowed(methods)
+    if repeated := _repeated_argument(request):
+        return error_response(400, f"The {repeated} argument is given more than once.")
     head = request.method == "HEAD"
     if head:
         request.method = "GET"
@@ -124,6 +126,15 @@ def _dispatch(view, request, methods, args, kwargs) -> HttpResponse:
     if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
         return _not_allowed(_allow_header(response))
     return response
+
+
+def _repeated_argument(request: HttpRequest) -> str | None:
+    """A query argument given more than once (`?count=1&count=5`): every argument of the API
+    is one value, and picking one of several would answer a question nobody asked."""
+    for key, values in request.GET.lists():
+        if len(values) > 1:
+            return key[:50]
+    return None
 
 
 def _body_read(request: HttpRequest) -> None:
