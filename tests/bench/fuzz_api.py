@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench.live import ROOT, live_site  # noqa: E402
+from tests.bench.live import live_site  # noqa: E402
 from tests.webapp.fuzzing import FUZZER, FUZZER_LISTENS, fuzz_config  # noqa: E402
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
@@ -100,14 +100,18 @@ def fuzz(site, args) -> dict:
         **site.env,
         "SCHEMATHESIS_HOOKS": "tests.webapp.fuzzing",
         "HYPOTHESIS_STORAGE_DIRECTORY": str(site.var_dir / "hypothesis"),
+        "DW_FUZZ_DROPPED": str(site.var_dir / "dropped.json"),
     }
     output = site.var_dir / "schemathesis.out"
     with output.open("w") as out:
-        subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        # In the site's folder, so schemathesis's crash cache (.schemathesis/) goes with it.
+        subprocess.run(command, cwd=site.var_dir, env=env, stdout=out, stderr=subprocess.STDOUT)
     if not report.exists():
         sys.exit(f"schemathesis wrote no report:\n{output.read_text()[-4000:]}")
     result = json.loads(report.read_text())
     result["output"] = output.read_text()
+    dropped = site.var_dir / "dropped.json"
+    result["dropped"] = json.loads(dropped.read_text()) if dropped.exists() else {}
     return result
 
 
@@ -131,6 +135,8 @@ def main() -> None:
         f"{sum(f['count'] for f in failures)} failures ({cases['unique_failures']} unique), "
         f"{len(result['errors'])} errors, {result.get('filtered', 0)} dropped by the hook"
     )
+    for rule, count in sorted(result["dropped"].items(), key=lambda item: -item[1]):
+        print(f"  dropped {count}: refused for {rule!r} (a rule the schema cannot state)")
     for failure in failures:
         print(f"  {failure['code']} {failure['title']}: {failure['count']} in "
               f"{', '.join(failure['operations'])}")  # fmt: skip
