@@ -101,15 +101,15 @@ MbidList = Annotated[
 ]
 
 
+_FRACTION = "A fractional part is dropped."
+
+
 def _whole_number(low: int, high: int, description: str) -> WithJsonSchema:
     """A number that int() cuts to low..high (ListenBrainz drops a fractional part), or null."""
     number = {"type": "number", "minimum": low, "exclusiveMaximum": high + 1}
     return WithJsonSchema(
         {"anyOf": [number, {"type": "null"}], "description": f"{description} {_FRACTION}"}
     )
-
-
-_FRACTION = "A fractional part is dropped."
 
 
 _SINGLE_MBID_KEYS = frozenset(
@@ -219,7 +219,7 @@ class SubmittedListen(TypedDict):
         Annotated[
             int,
             # No maximum: the newest accepted moves with the server's clock, which no schema
-            # can say (fuzzing allows for it: tests/webapp/fuzz_hooks.py).
+            # can say (fuzzing allows for it: tests/webapp/fuzzing.py).
             WithJsonSchema(
                 {
                     "type": "number",
