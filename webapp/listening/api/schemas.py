@@ -21,7 +21,6 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidationInfo,
-    WithJsonSchema,
     model_validator,
     with_config,
 )
@@ -30,6 +29,7 @@ from typing_extensions import TypedDict
 
 from webapp.catalog.inputs import NAME_MAX_LENGTH, NUL, is_mbid, unstorable_text
 from webapp.catalog.services import TrackRef
+from webapp.listening.api import published
 from webapp.listening.api.body import body_json, may_hold_nulls
 from webapp.listening.api.errors import (
     LISTENBRAINZ_ERROR,
@@ -70,46 +70,13 @@ def _bad(message: str) -> PydanticCustomError:
 
 # --- request: a submission -------------------------------------------------------------------
 
-#: Text PostgreSQL can store: no U+0000 (refused by _nulls_reject, as ListenBrainz does).
-STORABLE = r"^[^\u0000]*$"
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1),
-    # Blank is refused too: at least one character that is neither a space nor U+0000.
-    Field(json_schema_extra={"pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"}),
-]
-_STORABLE_SCHEMA = Field(json_schema_extra={"pattern": STORABLE})  # said, checked before
-OptionalName = Annotated[str, StringConstraints(strip_whitespace=True), _STORABLE_SCHEMA] | None
-Tag = Annotated[str, StringConstraints(max_length=MAX_TAG_SIZE), _STORABLE_SCHEMA]
-
-# What the published schema says of the values ListenBrainz reads leniently (the validators
-# below decide; these only describe them, so that clients and fuzzers know what is accepted).
-_UUID = {"type": "string", "format": "uuid"}
-_ABSENT = [{"type": "null"}, {"type": "string", "maxLength": 0}]  # dropped, as if absent
-Mbid = Annotated[
-    str | None,
-    WithJsonSchema({"anyOf": [_UUID, *_ABSENT], "description": 'null or "" is dropped.'}),
-]
-MbidList = Annotated[
-    list[str] | None,
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "array", "items": {"anyOf": [_UUID, *_ABSENT]}}, *_ABSENT],
-            "description": 'null or "" entries are dropped.',
-        }
-    ),
-]
-
-
-_FRACTION = "A fractional part is dropped."
-
-
-def _whole_number(low: int, high: int, description: str) -> WithJsonSchema:
-    """A number that int() cuts to low..high (ListenBrainz drops a fractional part), or null."""
-    number = {"type": "number", "minimum": low, "exclusiveMaximum": high + 1}
-    return WithJsonSchema(
-        {"anyOf": [number, {"type": "null"}], "description": f"{description} {_FRACTION}"}
-    )
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), published.NAME]
+OptionalName = (
+    Annotated[str, StringConstraints(strip_whitespace=True), published.STORABLE_TEXT] | None
+)
+Tag = Annotated[str, StringConstraints(max_length=MAX_TAG_SIZE), published.STORABLE_TEXT]
+Mbid = Annotated[str | None, published.MBID]
+MbidList = Annotated[list[str] | None, published.MBID_LIST]
 
 
 _SINGLE_MBID_KEYS = frozenset(
@@ -193,10 +160,11 @@ class AdditionalInfo(TypedDict, total=False):
     artist_mbids: MbidList
     work_mbids: MbidList
     duration_ms: Annotated[
-        int | None, _whole_number(1, MAX_DURATION_MS_LIMIT, "Milliseconds; not with duration.")
+        int | None,
+        published.whole_number(1, MAX_DURATION_MS_LIMIT, "Milliseconds; not with duration."),
     ]
     duration: Annotated[
-        int | None, _whole_number(1, MAX_DURATION_LIMIT, "Seconds; not with duration_ms.")
+        int | None, published.whole_number(1, MAX_DURATION_LIMIT, "Seconds; not with duration_ms.")
     ]
     tags: Annotated[list[Tag] | None, Field(max_length=MAX_TAGS_PER_LISTEN)]
 
@@ -215,47 +183,18 @@ class TrackMetadata(TypedDict):
 
 @with_config(ConfigDict(extra="forbid"))
 class SubmittedListen(TypedDict):
-    listened_at: NotRequired[
-        Annotated[
-            int,
-            # No maximum: the newest accepted moves with the server's clock, which no schema
-            # can say (fuzzing allows for it: tests/webapp/fuzzing.py).
-            WithJsonSchema(
-                {
-                    "type": "number",
-                    "minimum": LISTEN_MINIMUM_TS,
-                    "description": "Unix seconds, at most an hour ahead of the server's clock; "
-                    f"required for single and import, absent for playing_now. {_FRACTION}",
-                }
-            ),
-        ]
-    ]
+    listened_at: NotRequired[Annotated[int, published.LISTENED_AT]]
     track_metadata: TrackMetadata
-
-
-_WITH_TIME = {"required": ["listened_at"]}
-#: What each listen_type asks of the payload (Submission's before-validator decides).
-LISTEN_TYPE_SHAPES = {
-    "oneOf": [
-        {
-            "properties": {
-                "listen_type": {"const": listen_type},
-                "payload": {"maxItems": most, "items": items},
-            }
-        }
-        for listen_type, most, items in (
-            ("single", 1, _WITH_TIME),
-            ("import", settings.LISTENBRAINZ_MAX_LISTENS_PER_REQUEST, _WITH_TIME),
-            ("playing_now", 1, {"not": _WITH_TIME}),
-        )
-    ]
-}
 
 
 class Submission(BaseModel):
     """The body of POST /1/submit-listens."""
 
-    model_config = ConfigDict(json_schema_extra=LISTEN_TYPE_SHAPES)
+    model_config = ConfigDict(
+        json_schema_extra=published.listen_type_shapes(
+            settings.LISTENBRAINZ_MAX_LISTENS_PER_REQUEST
+        )
+    )
     listen_type: Literal["single", "import", "playing_now"]
     payload: list[SubmittedListen] = Field(
         min_length=1,
