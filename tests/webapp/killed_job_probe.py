@@ -5,6 +5,10 @@ one JSON object for tests/webapp/test_killed_jobs.py.
 cf(): the training runs before and after the stale-run sweep (with the silence allowed
 shortened to nothing, as if STALE_RUN_AFTER had passed), what the admin's Model versions page
 says as a curator sees it, and whether the previous version still serves a track page.
+
+weekly(): the weekly builds before and after their stale sweep (called directly, as if its
+two hours had passed: nothing in the app calls it yet), every listener's playlist item count
+(a killed build must leave each one whole: the previous build's), and the weekly page.
 """
 
 import datetime as dt
@@ -57,6 +61,35 @@ def cf() -> None:
                 "serving_version": snapshot.version_id if snapshot else None,
                 "similar_tracks": len(track_similar(track=track, limit=10)),
                 "track_page_status": anonymous.get(track.get_absolute_url()).status_code,
+            }
+        )
+    )
+
+
+def weekly() -> None:
+    from django.contrib.auth import get_user_model
+
+    from webapp.playlists import weekly as weekly_job
+    from webapp.playlists.models import WeeklyBuild, WeeklyPlaylist
+
+    def builds() -> list[dict]:
+        return list(WeeklyBuild.objects.order_by("pk").values("pk", "status", "error"))
+
+    before = builds()
+    weekly_job.builds_stale_mark_failed(quiet_for=dt.timedelta(0))
+    sizes = {
+        str(playlist.user_id): playlist.items.count() for playlist in WeeklyPlaylist.objects.all()
+    }
+    listener = get_user_model().objects.get(pk=int(next(iter(sizes))))
+    page = Client(HTTP_HOST="localhost")
+    page.force_login(listener)
+    print(
+        json.dumps(
+            {
+                "builds_before_sweep": before,
+                "builds_after_sweep": builds(),
+                "playlist_sizes": sizes,
+                "weekly_page_status": page.get(reverse("weekly")).status_code,
             }
         )
     )

@@ -7,8 +7,9 @@ new run) marks it failed. Each job is a real `manage.py` process on a SQLite fil
 test's own, killed mid-way; a probe in the site's own process (killed_job_probe.py) reports
 what the site then shows.
 
-The weekly playlist build gets its row in KILLED_JOBS when its command lands: the command,
-the SQL that says it is under way, and the probe function for what must keep serving.
+Each job has a row in KILLED_JOBS (the command, its set-up, the SQL that says it is under way,
+the probe for what must keep serving) and runs where its command exists: the weekly playlist
+build's runs once webapp.playlists has `build_weekly`.
 """
 
 import json
@@ -35,6 +36,7 @@ class KilledJob:
     env: dict[str, str]  # what makes it run long enough to be killed mid-way
     under_way_sql: str  # a row once it is well under way
     probe: str  # killed_job_probe function run afterwards
+    before: tuple[tuple[str, ...], ...] = ()  # manage.py commands that make the previous version
 
 
 KILLED_JOBS = [
@@ -46,13 +48,40 @@ KILLED_JOBS = [
         " WHERE status = 'running' AND progress_message LIKE 'ALS iteration%'",
         probe="cf",
     ),
-    # The weekly playlist build joins here when its command lands (webapp.playlists).
+    KilledJob(
+        name="build_weekly",
+        command=("build_weekly", "-v0"),  # the whole week: culture, CF, audio, playlists
+        env={"CF_ITERATIONS": "20000"},
+        under_way_sql="SELECT 1 FROM playlists_weeklybuild WHERE status = 'running'",
+        probe="weekly",
+        before=(("build_weekly", "--playlists-only", "-v0"),),
+    ),
 ]
 
 
-@pytest.fixture
-def site(tmp_path):
-    """A demo site on its own SQLite file with one CF version trained and active."""
+def _jobs(probe_name: str) -> list:
+    """The jobs with this probe, each skipped (before its site is built) where its command
+    does not exist yet."""
+    from django.core.management import get_commands
+
+    return [
+        pytest.param(
+            job,
+            id=job.name,
+            marks=pytest.mark.skipif(
+                job.command[0] not in get_commands(), reason=f"no manage.py {job.command[0]} here"
+            ),
+        )
+        for job in KILLED_JOBS
+        if job.probe == probe_name
+    ]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A demo site on its own SQLite file with one CF version trained and active (shared by
+    the jobs: each test reads only the runs its own kill left)."""
+    tmp_path = tmp_path_factory.mktemp("killed-jobs")
     env = {
         key: value
         for key, value in os.environ.items()
@@ -67,7 +96,7 @@ def site(tmp_path):
         SECURE_SSL_REDIRECT="0",
     )
     manage(env, "migrate", "-v0")
-    manage(env, "seed_demo", "--listeners", "150", "--tracks", "1500", "--audio-clips", "0", "-v0")
+    manage(env, "seed_demo", "--listeners", "80", "--tracks", "800", "--audio-clips", "0", "-v0")
     manage(env, "train_cf", "-v0")
     return env, tmp_path / "db.sqlite3"
 
@@ -103,19 +132,40 @@ def probe(env: dict, name: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("job", KILLED_JOBS, ids=lambda job: job.name)
-def test_a_job_killed_with_sigkill_leaves_the_previous_version_serving_and_shows_failed(site, job):
+@pytest.mark.parametrize("job", _jobs("cf"))
+def test_a_training_killed_with_sigkill_leaves_the_previous_version_serving_and_shows_failed(
+    site, job
+):
     env, db = site
 
     kill_when_under_way(env, db, job)
     seen = probe(env, job.probe)
 
-    previous, killed = seen["runs_before_sweep"]
-    assert previous["is_active"] and previous["status"] == "succeeded"
+    (previous,) = [run for run in seen["runs_before_sweep"] if run["is_active"]]
+    killed = seen["runs_before_sweep"][-1]
+    assert previous["status"] == "succeeded"
     assert (killed["status"], killed["is_active"]) == ("running", False)  # nothing recorded
-    swept = seen["runs_after_sweep"][1]
+    swept = seen["runs_after_sweep"][-1]
     assert swept["status"] == "failed" and "no progress" in swept["error"]
     assert seen["admin_status"] == 200  # the curator's Model versions page, which swept
-    assert seen["admin_rows"] == {str(previous["pk"]): "succeeded", str(killed["pk"]): "failed"}
+    shown = seen["admin_rows"]
+    assert (shown[str(previous["pk"])], shown[str(killed["pk"])]) == ("succeeded", "failed")
     assert seen["serving_version"] == previous["pk"]
     assert seen["similar_tracks"] > 0 and seen["track_page_status"] == 200
+
+
+@pytest.mark.parametrize("job", _jobs("weekly"))
+def test_a_weekly_build_killed_with_sigkill_leaves_every_playlist_whole_and_shows_failed(site, job):
+    env, db = site
+    for command in job.before:
+        manage(env, *command)
+    sizes = probe(env, job.probe)["playlist_sizes"]
+
+    kill_when_under_way(env, db, job)
+    seen = probe(env, job.probe)
+
+    *_, killed = seen["builds_before_sweep"]
+    assert killed["status"] == "running"  # SIGKILL: nothing recorded
+    assert seen["builds_after_sweep"][-1]["status"] == "failed"
+    assert seen["playlist_sizes"] == sizes  # the previous build's playlists, whole
+    assert seen["weekly_page_status"] == 200
