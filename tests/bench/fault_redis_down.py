@@ -76,17 +76,23 @@ class OwnRedis:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+_workers: list[subprocess.Popen] = []  # stopped at the end whatever happens
+
+
 def worker_start(env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
+    worker = subprocess.Popen(
         [CELERY, "-A", "webapp", "worker", "-c", "1", "-l", "warning", "--without-gossip",
          "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
+    _workers.append(worker)
+    return worker
 
 
 def worker_stop(worker: subprocess.Popen) -> None:
-    worker.terminate()
-    worker.wait(timeout=60)
+    if worker.poll() is None:
+        worker.terminate()
+        worker.wait(timeout=60)
 
 
 def call(site, method: str, path: str, body=None, token=None) -> tuple[int, float]:
@@ -191,6 +197,8 @@ def main() -> None:
             outages = site.log.read_text().count("cannot be reached")
             print(f"server log: {outages} outage report(s) (logged at most once a minute each)")
     finally:
+        for worker in _workers:
+            worker_stop(worker)
         redis.destroy()
     for problem in problems:
         print("FAILED", problem)

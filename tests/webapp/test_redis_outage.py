@@ -84,7 +84,6 @@ class OwnRedis:
 def redis_site(settings, tmp_path, monkeypatch):
     """Our own Redis as the cache and the broker, tasks sent to it (not run eagerly); stopped."""
     redis = OwnRedis(tmp_path)
-    redis.start()
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url}
     }
@@ -94,11 +93,14 @@ def redis_site(settings, tmp_path, monkeypatch):
     monkeypatch.setattr(tasks.missed, "ids", set())
     monkeypatch.setattr(outages, "_last_report", {})  # each test sees its outage logged
     _pools_reset()
+    redis.start()  # started and stopped once, so "stopped" is a server that was there
     redis.stop()
-    yield redis
-    if redis.process.poll() is None:
-        redis.stop()
-    _pools_reset()
+    try:
+        yield redis
+    finally:
+        if redis.process.poll() is None:
+            redis.stop()
+        _pools_reset()
 
 
 def _pools_reset() -> None:
