@@ -5,17 +5,21 @@ A file path in; listens stored for one listener with source=import, and an `Impo
 stream (`listen_files`) and stored in chunks, so a 1 GB export never sits in memory;
 re-importing is a no-op. A file damaged part-way raises ImportDamaged once the listens read
 before the damage are stored: its one-line message says where the file broke and what was
-stored, and its report holds the counts.
+stored, and its report holds the counts. Each chunk is one transaction: a lost database
+connection (a restart, a failover) rolls back at most the chunk being written, which is tried
+again on a new connection for up to `reconnect_seconds`; past that, ImportInterrupted says
+what was stored, and running the same import again stores the rest, once.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from webapp.catalog.services import TrackRef, tracks_resolve
 from webapp.listening.listen_files import (
@@ -33,6 +37,7 @@ __all__ = [
     "FORMATS",
     "ImportDamaged",
     "ImportFormatError",
+    "ImportInterrupted",
     "ImportReport",
     "detect_format",
     "listens_import",
@@ -41,6 +46,14 @@ __all__ = [
 CHUNK_SIZE = 5000
 MAX_BAD_EXAMPLES = 5
 TRACK_CACHE_LIMIT = 500_000  # resolved track keys kept across chunks
+#: How long a chunk is tried again after the database connection was lost (a restart takes
+#: seconds); the waits between tries double from RECONNECT_FIRST_WAIT up to RECONNECT_MAX_WAIT.
+RECONNECT_SECONDS = 60.0
+RECONNECT_FIRST_WAIT, RECONNECT_MAX_WAIT = 0.5, 5.0
+#: What a lost or refused connection raises (and a deadlock, or SQLite's lock past its timeout:
+#: all worth another try, since a chunk that failed left nothing behind).
+CONNECTION_LOST = (OperationalError, InterfaceError)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -77,6 +90,24 @@ class ImportDamaged(ValueError):
         )
 
 
+class ImportInterrupted(RuntimeError):
+    """The database stayed out of reach; whole chunks before it are stored (see .report)."""
+
+    def __init__(self, path: str | Path, error: Exception, report: ImportReport, waited: float):
+        self.report = report
+        why = (str(error).strip().splitlines() or [""])[0]
+        stored = (
+            f"Stored {report.stored} new listens in whole chunks before it was lost "
+            f"({report.duplicates} already stored, {report.bad} bad rows) and nothing of the "
+            "chunk being written"
+        )
+        super().__init__(
+            f"{Path(path).name}: the database could not be reached for {waited:.0f} s "
+            f"({type(error).__name__}: {why}). {stored}; run the same import again once the "
+            "database is back: listens already stored are skipped."
+        )
+
+
 def listens_import(
     *,
     user_id: int,
@@ -84,9 +115,11 @@ def listens_import(
     fmt: str = "auto",
     chunk_size: int = CHUNK_SIZE,
     on_progress: Callable[[int, int], None] | None = None,
+    reconnect_seconds: float = RECONNECT_SECONDS,
 ) -> ImportReport:
     """Parse `path` and store its listens for `user_id`; raises ImportFormatError (nothing
-    stored) or ImportDamaged (what came before the damage stored).
+    stored), ImportDamaged (what came before the damage stored) or ImportInterrupted (the
+    database stayed out of reach for reconnect_seconds; whole chunks before it stored).
 
     on_progress(bytes_done, bytes_total) is called after every chunk.
     """
@@ -95,7 +128,11 @@ def listens_import(
     report, cache, rows = ImportReport(), _TrackCache(), []
 
     def flush() -> None:
-        report.stored += _store_chunk(user_id, rows, cache)
+        try:
+            report.stored += _store_chunk_retrying(user_id, rows, cache, reconnect_seconds)
+        except _GaveUp as gave_up:
+            report.seconds = time.perf_counter() - started
+            raise ImportInterrupted(path, gave_up.error, report, gave_up.waited) from gave_up.error
         report.read += len(rows)
         rows.clear()
         if on_progress:
@@ -120,6 +157,32 @@ def listens_import(
     return report
 
 
+class _GaveUp(Exception):
+    def __init__(self, error: Exception, waited: float) -> None:
+        self.error, self.waited = error, waited
+
+
+def _store_chunk_retrying(
+    user_id: int, rows: list[Row], cache: _TrackCache, reconnect_seconds: float
+) -> int:
+    """_store_chunk, tried again on a new connection while the database is out of reach."""
+    lost_at, wait = None, RECONNECT_FIRST_WAIT
+    while True:
+        try:
+            return _store_chunk(user_id, rows, cache)
+        except CONNECTION_LOST as error:
+            cache.forget()  # ids resolved in the rolled-back transaction may not exist
+            connection.close()  # the next try connects afresh
+            now = time.monotonic()
+            lost_at = now if lost_at is None else lost_at
+            if now - lost_at + wait > reconnect_seconds:
+                raise _GaveUp(error, now - lost_at) from error
+            log.warning("import: database connection lost (%s); trying again in %.1f s",
+                        type(error).__name__, wait)  # fmt: skip
+            time.sleep(wait)
+            wait = min(2 * wait, RECONNECT_MAX_WAIT)
+
+
 def _store_chunk(user_id: int, rows: list[Row], cache: _TrackCache) -> int:
     if not rows:
         return 0
@@ -141,6 +204,9 @@ class _TrackCache:
 
     def __init__(self) -> None:
         self.ids: dict[str | tuple[str, str], int] = {}
+
+    def forget(self) -> None:
+        self.ids.clear()
 
     def resolve(self, rows: list[Row]) -> list[int]:
         keys = [row.recording_mbid or (row.artist, row.track) for row in rows]

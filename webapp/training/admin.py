@@ -8,9 +8,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from webapp.listening.outages import outage_log
 from webapp.training import services
 from webapp.training.models import CFTuning, ListenerVector, ModelVersion
-from webapp.training.tasks import retrain_cf
+from webapp.training.tasks import UNREACHABLE, retrain_cf
+
+RETRAIN_NOT_QUEUED = (
+    "The retrain was not started: the task queue (Redis) cannot be reached. Start it again "
+    "once Redis is back; the active version keeps serving meanwhile."
+)
 
 
 @admin.register(ModelVersion)
@@ -57,9 +63,14 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
         def enqueue() -> None:
             try:
-                retrain_cf.delay(force=True)
+                # The row shows progress; no result is read, so none is waited on either
+                # (a result store that is down would hold this request for 20 s).
+                retrain_cf.apply_async(kwargs={"force": True}, ignore_result=True)
             except services.TrainingError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
+            except UNREACHABLE as exc:
+                outage_log("CF retrain not queued: the task queue cannot be reached", exc)
+                self.message_user(request, RETRAIN_NOT_QUEUED, messages.ERROR)
             else:
                 self.message_user(
                     request, "CF retrain started; its progress shows in this list.", messages.INFO

@@ -42,6 +42,14 @@ RATE_HEADERS = {
 }
 
 
+#: Listed for every operation in /1/openapi.json, though the API never sends it: the HTTP server
+#: in front answers an over-long URL (gunicorn: a request line over 4094 bytes) in its words.
+URI_TOO_LONG = {
+    "description": "URI Too Long: the HTTP server in front refuses the request line.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 class ListenBrainzParser(Parser):
     """JSON bodies read as ListenBrainz reads them: NaN refused, its error words, 413."""
 
@@ -77,6 +85,7 @@ class ListenBrainzAPI(NinjaAPI):
             for operation in operations.values():
                 for response in operation.get("responses", {}).values():
                     response.setdefault("headers", {}).update(RATE_HEADERS)
+                operation["responses"].setdefault("414", URI_TOO_LONG)
         return schema
 
 

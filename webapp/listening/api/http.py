@@ -3,8 +3,10 @@
 ninja's URL patterns in; the same patterns wrapped by `api_endpoint` out, plus a catch-all
 that answers unknown /1/ paths with ListenBrainz's JSON 404. Before ninja sees a request the
 wrapper reads who is calling (auth.request_auth, one query) and counts the request against
-its budget (429 past it, X-RateLimit-* headers on every answer), and reads a body of at most
-LISTENBRAINZ_MAX_BODY_BYTES itself, so the 413 is ListenBrainz's and not Django's form limit.
+its budget (429 past it, X-RateLimit-* headers on every answer; while the shared cache is
+down, requests are served uncounted and without them, and the outage is logged), and reads a
+body of at most LISTENBRAINZ_MAX_BODY_BYTES itself, so the 413 is ListenBrainz's and not
+Django's form limit.
 """
 
 import logging
@@ -22,8 +24,15 @@ from webapp.listening.api.errors import (
     UNAVAILABLE,
     error_response,
 )
-from webapp.listening.api.ratelimit import OVER_LIMIT_MESSAGE, ip_key, ratelimit_hit, token_key
+from webapp.listening.api.ratelimit import (
+    OVER_LIMIT_MESSAGE,
+    RateLimit,
+    ip_key,
+    ratelimit_hit,
+    token_key,
+)
 from webapp.listening.busy import RETRY_AFTER_SECONDS
+from webapp.listening.outages import CACHE_UNREACHABLE, outage_log
 
 logger = logging.getLogger(__name__)
 
@@ -84,17 +93,18 @@ def api_endpoint(view: Callable, *, methods: tuple[str, ...] | None = None) -> C
 
 def _serve(view, request, methods, args, kwargs) -> HttpResponse:
     try:
-        limit = _rate_limit(request, request_auth(request))
-    except Exception:  # the database or the cache is down: still answer in JSON
+        auth = request_auth(request)
+        limit = _counted(request, auth)
+    except Exception:  # the database is down: still answer in JSON
         logger.exception(
             "API %s %s: authentication or rate limit failed", request.method, request.path
         )
         return error_response(503, UNAVAILABLE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
-    if limit.over_limit:
+    if limit is not None and limit.over_limit:
         response = error_response(429, OVER_LIMIT_MESSAGE)
     else:
         response = _dispatch(view, request, methods, args, kwargs)
-    for name, value in limit.headers().items():
+    for name, value in limit.headers().items() if limit is not None else ():
         response[name] = value
     return response
 
@@ -102,6 +112,8 @@ def _serve(view, request, methods, args, kwargs) -> HttpResponse:
 def _dispatch(view, request, methods, args, kwargs) -> HttpResponse:
     if methods is not None and request.method not in _with_head(methods):
         return _not_allowed(methods)
+    if repeated := _repeated_argument(request):
+        return error_response(400, f"The {repeated} argument is given more than once.")
     head = request.method == "HEAD"
     if head:
         request.method = "GET"
@@ -114,6 +126,15 @@ def _dispatch(view, request, methods, args, kwargs) -> HttpResponse:
     if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
         return _not_allowed(_allow_header(response))
     return response
+
+
+def _repeated_argument(request: HttpRequest) -> str | None:
+    """A query argument given more than once (`?count=1&count=5`): every argument of the API
+    is one value, and picking one of several would answer a question nobody asked."""
+    for key, values in request.GET.lists():
+        if len(values) > 1:
+            return key[:50]
+    return None
 
 
 def _body_read(request: HttpRequest) -> None:
@@ -133,7 +154,16 @@ def _body_read(request: HttpRequest) -> None:
     request._body = request.read(limit + 1)
 
 
-def _rate_limit(request: HttpRequest, auth: ApiAuth):
+def _counted(request: HttpRequest, auth: ApiAuth) -> RateLimit | None:
+    """The request counted against its budget; None when Redis is down (served uncounted)."""
+    try:
+        return _rate_limit(request, auth)
+    except CACHE_UNREACHABLE as exc:
+        outage_log("API rate limit not counted: the shared cache cannot be reached", exc)
+        return None
+
+
+def _rate_limit(request: HttpRequest, auth: ApiAuth) -> RateLimit:
     if auth.listener is not None and auth.token is not None:
         key, limit = token_key(auth.token), settings.RATELIMIT_PER_TOKEN
     else:

@@ -29,6 +29,7 @@ from typing_extensions import TypedDict
 
 from webapp.catalog.inputs import NAME_MAX_LENGTH, NUL, is_mbid, unstorable_text
 from webapp.catalog.services import TrackRef
+from webapp.listening.api import published
 from webapp.listening.api.body import body_json, may_hold_nulls
 from webapp.listening.api.errors import (
     LISTENBRAINZ_ERROR,
@@ -69,16 +70,13 @@ def _bad(message: str) -> PydanticCustomError:
 
 # --- request: a submission -------------------------------------------------------------------
 
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1),
-    Field(json_schema_extra={"pattern": r"\S"}),  # blank is refused too
-]
-OptionalName = Annotated[str, StringConstraints(strip_whitespace=True)] | None
-Uuid = Annotated[str, Field(json_schema_extra={"format": "uuid"})]
-Mbid = Uuid | None
-MbidList = list[Uuid] | None
-Tag = Annotated[str, StringConstraints(max_length=MAX_TAG_SIZE)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), published.NAME]
+OptionalName = (
+    Annotated[str, StringConstraints(strip_whitespace=True), published.STORABLE_TEXT] | None
+)
+Tag = Annotated[str, StringConstraints(max_length=MAX_TAG_SIZE), published.STORABLE_TEXT]
+Mbid = Annotated[str | None, published.MBID]
+MbidList = Annotated[list[str] | None, published.MBID_LIST]
 
 
 _SINGLE_MBID_KEYS = frozenset(
@@ -108,7 +106,7 @@ def _checked_keys(data: dict) -> dict:
 
 
 def _single_mbid(value: Any, key: str) -> Any:
-    if not value:  # absent, null or "" is dropped, as ListenBrainz does
+    if value is None or value == "":  # dropped, as ListenBrainz does
         return None
     if not is_mbid(value):
         raise _bad(f"{key} MBID format invalid.")
@@ -116,11 +114,11 @@ def _single_mbid(value: Any, key: str) -> Any:
 
 
 def _multiple_mbids(values: Any, key: str) -> Any:
-    if not values:
+    if values is None or values == "" or values == []:
         return None
     if not isinstance(values, list):
         raise _bad(f"{key} MBID format invalid.")
-    values = [value for value in values if value]
+    values = [value for value in values if value is not None and value != ""]
     if not all(is_mbid(value) for value in values):
         raise _bad(f"{key} MBID format invalid.")
     return values
@@ -143,9 +141,17 @@ def _positive_int(value: Any, key: str, limit: int) -> int | None:
     return number
 
 
-@with_config(ConfigDict(extra="allow"))
+@with_config(
+    ConfigDict(
+        extra="allow",
+        # Refused together (see _checked_keys): the schema says so too, so generated clients
+        # and fuzzers know.
+        json_schema_extra={"not": {"required": sorted(_DURATION_KEYS)}},
+    )
+)
 class AdditionalInfo(TypedDict, total=False):
-    """Free-form; these keys are checked (and the MBIDs and duration used), others kept."""
+    """Free-form; these keys are checked (and the MBIDs and duration used), others kept (any
+    JSON, but no string anywhere in track_metadata may hold U+0000)."""
 
     recording_mbid: Mbid
     release_mbid: Mbid
@@ -153,13 +159,20 @@ class AdditionalInfo(TypedDict, total=False):
     track_mbid: Mbid
     artist_mbids: MbidList
     work_mbids: MbidList
-    duration_ms: Annotated[int | None, Field(ge=1, le=MAX_DURATION_MS_LIMIT)]
-    duration: Annotated[int | None, Field(ge=1, le=MAX_DURATION_LIMIT, description="Seconds.")]
+    duration_ms: Annotated[
+        int | None,
+        published.whole_number(1, MAX_DURATION_MS_LIMIT, "Milliseconds; not with duration."),
+    ]
+    duration: Annotated[
+        int | None, published.whole_number(1, MAX_DURATION_LIMIT, "Seconds; not with duration_ms.")
+    ]
     tags: Annotated[list[Tag] | None, Field(max_length=MAX_TAGS_PER_LISTEN)]
 
 
 @with_config(ConfigDict(extra="allow"))
 class TrackMetadata(TypedDict):
+    """The listen's track; other keys are kept (any JSON without U+0000 in its strings)."""
+
     track_name: Name
     artist_name: Name
     release_name: NotRequired[
@@ -170,21 +183,18 @@ class TrackMetadata(TypedDict):
 
 @with_config(ConfigDict(extra="forbid"))
 class SubmittedListen(TypedDict):
-    listened_at: NotRequired[
-        Annotated[
-            int,
-            Field(
-                ge=LISTEN_MINIMUM_TS,
-                description="Unix seconds; required for single and import, absent for playing_now.",
-            ),
-        ]
-    ]
+    listened_at: NotRequired[Annotated[int, published.LISTENED_AT]]
     track_metadata: TrackMetadata
 
 
 class Submission(BaseModel):
     """The body of POST /1/submit-listens."""
 
+    model_config = ConfigDict(
+        json_schema_extra=published.listen_type_shapes(
+            settings.LISTENBRAINZ_MAX_LISTENS_PER_REQUEST
+        )
+    )
     listen_type: Literal["single", "import", "playing_now"]
     payload: list[SubmittedListen] = Field(
         min_length=1,

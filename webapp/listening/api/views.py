@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from webapp.listening import selectors
 from webapp.listening.api.auth import TokenAuth, request_auth
@@ -105,13 +105,21 @@ def _blank_is_none(value: object) -> object:
     return None if value == "" else value
 
 
-OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_none)]
+def _int_or_blank(**bounds: int) -> WithJsonSchema:
+    return WithJsonSchema(
+        {"anyOf": [{"type": "integer", **bounds}, {"type": "string", "maxLength": 0}]}
+    )
+
+
+#: Query integers that may also be left blank (`?min_ts=`), as ListenBrainz reads them.
+OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_none), _int_or_blank()]
+OptionalCount = Annotated[int | None, BeforeValidator(_blank_is_none), _int_or_blank(minimum=0)]
 
 
 class ListensQuery(BaseModel):
     min_ts: OptionalInt = Field(None, description="Only listens after this unix time.")
     max_ts: OptionalInt = Field(None, description="Only listens before this unix time.")
-    count: OptionalInt = Field(
+    count: OptionalCount = Field(
         None, ge=0, description=f"At most this many (default {DEFAULT_ITEMS_PER_GET}, max 1000)."
     )
 

@@ -3,7 +3,9 @@
 Reads a ListenBrainz export (JSON array, JSONL or zip) or a Last.fm CSV for an existing
 listener (--create makes a new one), shows a progress bar on stderr, reports bad rows (first
 few with line numbers) and ends with one summary line. An unsupported file, an unknown
-listener, or a file damaged part-way exits non-zero with one line saying what was stored.
+listener, or a file damaged part-way exits non-zero with one line saying what was stored; so
+does a database that stays out of reach longer than --reconnect-seconds (a shorter outage, a
+restart, is waited out and the import goes on).
 """
 
 import sys
@@ -14,8 +16,10 @@ from tqdm import tqdm
 
 from webapp.listening.importers import (
     FORMATS,
+    RECONNECT_SECONDS,
     ImportDamaged,
     ImportFormatError,
+    ImportInterrupted,
     ImportReport,
     detect_format,
     listens_import,
@@ -33,8 +37,17 @@ class Command(BaseCommand):
             "--create", action="store_true", help="create the listener if there is none"
         )
         parser.add_argument("--format", choices=FORMATS, default="auto", dest="fmt")
+        parser.add_argument(
+            "--reconnect-seconds",
+            type=float,
+            default=RECONNECT_SECONDS,
+            help="how long to keep trying when the database connection is lost "
+            f"(default {RECONNECT_SECONDS:.0f})",
+        )
 
-    def handle(self, *args, file: str, user: str, create: bool, fmt: str, **options) -> None:
+    def handle(
+        self, *args, file: str, user: str, create: bool, fmt: str, reconnect_seconds: float, **o
+    ) -> None:
         try:
             detect_format(file, fmt)
         except ImportFormatError as error:
@@ -52,11 +65,15 @@ class Command(BaseCommand):
 
         try:
             report = listens_import(
-                user_id=listener.pk, path=file, fmt=fmt, on_progress=on_progress
+                user_id=listener.pk,
+                path=file,
+                fmt=fmt,
+                on_progress=on_progress,
+                reconnect_seconds=reconnect_seconds,
             )
         except ImportFormatError as error:
             raise CommandError(str(error)) from error
-        except ImportDamaged as error:
+        except (ImportDamaged, ImportInterrupted) as error:
             self._bad_rows(error.report)
             raise CommandError(str(error)) from error
         finally:
