@@ -5,9 +5,11 @@ Mounted with the ListenBrainz-compatible API (webapp.api_urls). Another listener
 """
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Router
+from pydantic import WithJsonSchema
 
 from webapp.listening.api.auth import TokenAuth
 from webapp.listening.api.errors import ApiError
@@ -18,6 +20,8 @@ from webapp.playlists.selectors import playlist_items, weekly_playlist
 from webapp.playlists.services import week_start
 
 router = Router()
+#: Any day of the week wanted (YYYY-MM-DD); its Monday's playlist is answered.
+WeekParam = Annotated[str | None, WithJsonSchema({"type": "string", "format": "date"})]
 
 
 @router.get(
@@ -26,7 +30,7 @@ router = Router()
     response={200: dict, 401: ErrorBody, 403: ErrorBody, **USER_ERRORS},
     summary="A listener's Discover Weekly playlist as JSPF (their own token only)",
 )
-def user_weekly_playlist(request: HttpRequest, user_name: str, week: str | None = None) -> dict:
+def user_weekly_playlist(request: HttpRequest, user_name: str, week: WeekParam = None) -> dict:
     """This week's playlist, or the week holding `week` (YYYY-MM-DD)."""
     user = listener_or_404(user_name)
     if request.auth.id != user.pk:

@@ -108,6 +108,9 @@ class WeeklyBuild(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last step or chunk finished while running."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -128,6 +128,7 @@ def playlists_build(
             WeeklyBuild.objects.filter(pk=build.pk).update(
                 listeners_done=F("listeners_done") + len(chunk),
                 playlists_written=F("playlists_written") + wrote,
+                heartbeat_at=timezone.now(),
             )
     return written
 

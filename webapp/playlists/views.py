@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from webapp.catalog.models import Artist, Track
@@ -103,7 +104,12 @@ def _back(request: HttpRequest, message: str) -> HttpResponse:
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"ok": True, "message": message})
     messages.success(request, message)
-    return redirect(request.POST.get("next") or "weekly")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "weekly"  # never off-site: only this site's own pages
+    return redirect(target)
 
 
 @login_required

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
+from django.db.models import Q
 from django.utils import timezone
 
 from webapp.audio.selectors import analysed_tracks, tracks_needing_analysis
@@ -38,13 +39,15 @@ AUDIO_WORKERS = 2
 
 
 def build_begin(*, week: dt.date, task_id: str = "") -> WeeklyBuild:
-    return WeeklyBuild.objects.create(week=week, task_id=task_id[:64])
+    builds_stale_mark_failed()
+    return WeeklyBuild.objects.create(week=week, task_id=task_id[:64], heartbeat_at=timezone.now())
 
 
 def _step_record(build_id: int, name: str, outcome: dict) -> dict:
     build = WeeklyBuild.objects.get(pk=build_id)
     build.steps = {**build.steps, name: outcome}
-    build.save(update_fields=["steps"])
+    build.heartbeat_at = timezone.now()
+    build.save(update_fields=["steps", "heartbeat_at"])
     return outcome
 
 
@@ -186,10 +189,18 @@ def week_run(
     return build_end(build_id=build.pk)
 
 
-def builds_stale_mark_failed(*, quiet_for: dt.timedelta = dt.timedelta(hours=2)) -> int:
-    """Builds still running long after they started died with their process (SIGKILL)."""
+#: A build that finished no step and no chunk for this long died with its process (SIGKILL,
+#: a lost worker): it is marked failed. A chunk of 2,000 listeners takes seconds; a step (a
+#: crawl, a tuning) can take minutes, so the bar is higher than for training runs.
+STALE_BUILD_AFTER = dt.timedelta(hours=2)
+
+
+def builds_stale_mark_failed(*, quiet_for: dt.timedelta = STALE_BUILD_AFTER) -> int:
+    """Mark failed the running builds whose processes stopped reporting; returns how many."""
+    quiet_since = timezone.now() - quiet_for
     return WeeklyBuild.objects.filter(
-        status=RunStatus.RUNNING, started_at__lt=timezone.now() - quiet_for
+        Q(heartbeat_at__lt=quiet_since) | Q(heartbeat_at__isnull=True, started_at__lt=quiet_since),
+        status=RunStatus.RUNNING,
     ).update(
         status=RunStatus.FAILED,
         error="Interrupted: the build's process died.",
