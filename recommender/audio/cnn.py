@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -24,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+
+from recommender.artifacts import write_atomic
 
 ARTIFACT_FORMAT = "discover-weekly/audio-cnn"
 ARTIFACT_VERSION = 1
@@ -139,8 +140,8 @@ class AudioModel:
             "history": self.history,
         }
         state = {k: v.detach().cpu() for k, v in self.net.state_dict().items()}
-        _atomic_write(directory / WEIGHTS_FILE, lambda fh: torch.save(state, fh))
-        _atomic_write(directory / META_FILE, lambda fh: fh.write(json.dumps(meta).encode()))
+        write_atomic(directory / WEIGHTS_FILE, lambda fh: torch.save(state, fh))
+        write_atomic(directory / META_FILE, lambda fh: fh.write(json.dumps(meta).encode()))
         return directory
 
     @classmethod
@@ -300,14 +301,3 @@ def _same_length_batches(mels: Sequence[np.ndarray], size: int) -> list[np.ndarr
         rows = np.flatnonzero(lengths == length)
         out.extend(rows[i : i + size] for i in range(0, rows.size, size))
     return out
-
-
-def _atomic_write(path: Path, write: Callable) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

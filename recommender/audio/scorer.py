@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from recommender.artifacts import savez_atomic
 from recommender.interactions import IdMap
 from recommender.scoring import ListenerBatch, Reason
 
@@ -105,24 +105,14 @@ class AudioScorer:
 
     def save(self, path: str | os.PathLike) -> Path:
         """A `.npz` that `load` reads with allow_pickle=False (written atomically)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = json.dumps({"format": ARTIFACT_FORMAT, "version": ARTIFACT_VERSION})
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    meta=np.array(meta),
-                    track_ids=self.tracks.ids,
-                    vhat=self.vhat,
-                    embeddings=self.embeddings,
-                )
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return savez_atomic(
+            path,
+            meta=np.array(meta),
+            track_ids=self.tracks.ids,
+            vhat=self.vhat,
+            embeddings=self.embeddings,
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> AudioScorer:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.artifacts import savez_atomic
 from recommender.culture.terms import normalize_term
 from recommender.culture.vectors import (
     co_mentions,
@@ -167,16 +167,7 @@ class CultureModel:
             arrays[f"{name}_data"] = matrix.data.astype(np.float32)
             arrays[f"{name}_indices"] = matrix.indices.astype(np.int32)
             arrays[f"{name}_indptr"] = matrix.indptr.astype(np.int64)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return savez_atomic(path, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> CultureModel:
