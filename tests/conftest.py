@@ -49,6 +49,8 @@ def _clean_cache(request):
 @pytest.fixture(autouse=True)
 def _eager_celery(request):
     """Tasks run in-process unless a test is marked to use the real worker."""
+    from celery._state import _set_task_join_will_block
+
     from webapp.celery import app
 
     if request.node.get_closest_marker("celery_worker"):
@@ -58,3 +60,7 @@ def _eager_celery(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+    # Celery keeps "inside a task" in one process-wide flag that each eager task sets and
+    # restores: threads running eager tasks at once (the live-server tests) can leave it set,
+    # and every later result.get() would refuse. Each test starts with it clear.
+    _set_task_join_will_block(False)

@@ -198,7 +198,7 @@ def test_the_weekly_task_runs_every_step_and_records_them(world):
 
     result = weekly_run.delay(WEEK.isoformat()).get()
     build = WeeklyBuild.objects.get(pk=result["build_id"])
-    assert list(build.steps) == ["blend", "culture", "cf", "audio"]
+    assert set(build.steps) == {"blend", "culture", "cf", "audio"}  # jsonb keeps no key order
     assert build.steps["culture"]["status"] == "skipped"
     assert build.steps["cf"]["status"] in {"succeeded", "skipped"}
     assert build.status == "succeeded"
@@ -223,6 +223,6 @@ def test_the_whole_week_in_one_process_runs_the_same_steps_as_the_chain(world):
 
     CFTuning.objects.create(params={"factors": 8}, applied=True)  # tuned: no search now
     build = week_run(week=WEEK)
-    assert list(build.steps) == ["blend", "culture", "cf", "audio"]
+    assert set(build.steps) == {"blend", "culture", "cf", "audio"}
     assert build.steps["audio"]["status"] == "skipped"  # no track has audio here
     assert build.status == "succeeded" and build.playlists_written == 24

@@ -13,7 +13,7 @@ from webapp.playlists.models import (
     WeeklyPlaylistItem,
 )
 from webapp.playlists.tasks import rebuild_listener
-from webapp.playlists.weekly import builds_stale_mark_failed
+from webapp.playlists.weekly import STEP_ORDER, builds_stale_mark_failed
 
 
 @admin.register(WeeklyBuild)
@@ -43,7 +43,9 @@ class WeeklyBuildAdmin(admin.ModelAdmin):
 
     @admin.display(description="steps")
     def steps_done(self, obj: WeeklyBuild) -> str:
-        return ", ".join(f"{name}: {out.get('status')}" for name, out in obj.steps.items())
+        order = {name: n for n, name in enumerate(STEP_ORDER)}  # jsonb keeps no key order
+        steps = sorted(obj.steps.items(), key=lambda item: order.get(item[0], len(order)))
+        return ", ".join(f"{name}: {out.get('status')}" for name, out in steps)
 
 
 class ItemInline(admin.TabularInline):

@@ -30,6 +30,8 @@ from webapp.training.models import CFTuning, ModelKind, RunStatus
 from webapp.training.services import TrainingError, cf_retrain
 
 log = logging.getLogger(__name__)
+#: The week's steps in the order they run (and are shown), before the playlists.
+STEP_ORDER = ("blend", "culture", "cf", "audio")
 Progress = Callable[[float, str], None]
 #: CF is tuned again when the applied tuning is older than this (or there is none).
 TUNING_MAX_AGE = dt.timedelta(days=28)

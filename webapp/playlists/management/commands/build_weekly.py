@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from webapp.interrupts import sigterm_raises
 from webapp.playlists.services import week_start
-from webapp.playlists.weekly import week_run
+from webapp.playlists.weekly import STEP_ORDER, week_run
 
 
 def _monday(value: str) -> dt.date:
@@ -55,7 +55,11 @@ class Command(BaseCommand):
                     progress=progress,
                 )
             bar.update(100 - bar.n)
-        steps = ", ".join(f"{name}: {out.get('status')}" for name, out in build.steps.items())
+        steps = ", ".join(
+            f"{name}: {build.steps[name].get('status')}"
+            for name in STEP_ORDER
+            if name in build.steps
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Week of {monday}: {build.playlists_written} playlists written "
