@@ -1,0 +1,143 @@
+"""Charts for the pages: plotly figures built in Python, drawn in the browser by plotly.js.
+
+A figure (plotly's figure schema: {"data": [traces], "layout": {...}}) and the same numbers
+as a table in; a `Chart` out that templates/dashboard/includes/chart.html renders as a <div>,
+the figure as JSON in a <script type="application/json"> (static/js/charts.js hands it to
+Plotly.newPlot; no inline script, no CDN) and the table in a <details> as the chart's text
+alternative. Every chart has a title, axis titles and hover text, and a layout that fits a
+375 px screen (small margins, legend below the plot, `responsive` config).
+
+The figures are plain dicts in plotly's schema rather than plotly.graph_objects: those validate
+every property as they are built (5-20 ms a figure here, a dozen figures a page), which a
+page served to many listeners cannot spend. The tests build every figure with
+`plotly.graph_objects.Figure(figure)`, which rejects any property plotly does not know.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+#: One colour per model everywhere (the weekly page's bars use the same).
+MODEL_COLOURS = {
+    "cf": "#1f77b4",
+    "culture": "#2ca02c",
+    "audio": "#d62728",
+    "popularity": "#9e9e9e",
+}
+MODEL_NAMES = {
+    "cf": "CF (listeners like you)",
+    "culture": "Culture (what is written)",
+    "audio": "Audio (how it sounds)",
+    "popularity": "Popularity",
+}
+MODEL_SHORT = {"cf": "CF", "culture": "culture", "audio": "audio", "popularity": "popularity"}
+#: "What you play" against "what was picked for you", in every comparison.
+YOU_COLOUR = "#6a3d9a"
+PICKS_COLOUR = "#ff7f0e"
+#: Colour-blind-safe qualitative colours (plotly.colors.qualitative.Safe).
+GROUP_COLOURS = (
+    "#88CCEE", "#CC6677", "#DDCC77", "#117733", "#332288",
+    "#AA4499", "#44AA99", "#999933", "#882255", "#661100",
+)  # fmt: skip
+OTHER_COLOUR = "#c8c8c8"
+PLOT_CONFIG = {"responsive": True, "displaylogo": False, "displayModeBar": False}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A chart's numbers: column headings and rows of plain values."""
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[object]]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str  # unique on its page: the element ids derive from it
+    title: str
+    figure: dict
+    table: Table
+    height: int = 360
+    config: dict = field(default_factory=lambda: dict(PLOT_CONFIG))
+
+    @property
+    def figure_json(self) -> str:
+        """The figure and config as JSON safe inside <script type="application/json">."""
+        text = json.dumps(
+            {"data": self.figure["data"], "layout": self.figure["layout"], "config": self.config},
+            separators=(",", ":"),
+            allow_nan=False,
+            default=_plain,
+        )
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _plain(value: object) -> object:
+    """numpy scalars and arrays as JSON (figures are mostly built from plain lists)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def layout(
+    title: str,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    height: int = 360,
+    legend: bool = True,
+    **extra,
+) -> dict:
+    """The layout every chart shares: title, axis titles, room for a phone-width screen."""
+    base = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "height": height,
+        "margin": {"l": 8, "r": 8, "t": 40, "b": 8},
+        "font": {"size": 11},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "showlegend": legend,
+        # Below everything (axis titles included): the legend takes the figure's last rows.
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+        },  # fmt: skip
+        "hoverlabel": {"align": "left"},
+        "xaxis": _axis(x),
+        "yaxis": _axis(y),
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return base
+
+
+def _axis(title: str | None) -> dict:
+    axis = {"automargin": True, "gridcolor": "rgba(128,128,128,0.25)", "zeroline": False}
+    if title:
+        axis["title"] = {"text": title}
+    return axis
+
+
+def rounded(values, digits: int = 3) -> list:
+    """Plain floats rounded for the page (None for NaN/inf, which JSON cannot carry)."""
+    out = []
+    for value in values:
+        number = float(value)
+        out.append(round(number, digits) if math.isfinite(number) else None)
+    return out
+
+
+def short(text: str, limit: int = 24) -> str:
+    """A label that fits a phone-width axis: cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
