@@ -79,5 +79,6 @@ def listener_dashboard(*, listener) -> dict:
     return {
         "listener": listener,
         "panels": {panel.key: panel for panel in panels},
+        "has_charts": any(panel.charts for panel in panels),
         "similar_listeners": listener_similar(user=listener, limit=SIMILAR_LISTENERS),
     }

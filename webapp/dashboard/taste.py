@@ -23,6 +23,7 @@ from webapp.dashboard.terms import artist_top_term
 from webapp.listening.models import TrackSignal
 from webapp.training.models import ModelKind
 from webapp.training.registry import Snapshot, registry
+from webapp.training.selectors import model_version_active
 from webapp.training.services import cf_projection_save
 
 #: The components drawn as bars (the strongest of the listener's vector; the table has all).
@@ -70,6 +71,12 @@ def listener_taste(*, listener, pick_ids: list[int]) -> Taste | str:
     """The listener's taste as the served CF version sees it, or why it cannot be shown."""
     snapshot = registry.snapshot(ModelKind.CF)
     if snapshot is None:
+        active = model_version_active(kind=ModelKind.CF)
+        if active is not None:
+            return (
+                f"The active collaborative-filtering version #{active.pk} cannot be read on "
+                "this server (its artifact is missing or damaged); the server log says why."
+            )
         return (
             "No collaborative-filtering model serves yet: the weekly job trains one "
             "(or a curator runs manage.py train_cf) once there is listening to learn from."

@@ -89,7 +89,7 @@ def layout(
     x: str | None = None,
     y: str | None = None,
     height: int = 360,
-    legend: bool = True,
+    showlegend: bool = True,
     **extra,
 ) -> dict:
     """The layout every chart shares: title, axis titles, room for a phone-width screen."""
@@ -100,7 +100,7 @@ def layout(
         "font": {"size": 11},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
-        "showlegend": legend,
+        "showlegend": showlegend,
         # Below everything (axis titles included): the legend takes the figure's last rows.
         "legend": {
             "orientation": "h",

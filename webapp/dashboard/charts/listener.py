@@ -111,7 +111,7 @@ def taste_bars_chart(taste: Taste) -> Chart:
             title,
             x="weight in your vector",
             height=height,
-            legend=False,
+            showlegend=False,
             yaxis={"tickfont": {"size": 10}},
         ),
     }

@@ -107,7 +107,9 @@ def _timing(labels, versions, current) -> Chart:
                 "customdata": [v.status for v in versions],
             }
         ],
-        "layout": layout(title, x="version", y="seconds", height=300, legend=False, xaxis=CATEGORY),
+        "layout": layout(
+            title, x="version", y="seconds", height=300, showlegend=False, xaxis=CATEGORY
+        ),
     }
     rows = [
         [label, s, v.status, v.started_at.strftime("%Y-%m-%d %H:%M")]

@@ -115,7 +115,7 @@ def _timbre_chart(segments: list[dict]) -> Chart:
             x="time (s)",
             y="timbre coefficient",
             height=300,
-            legend=False,
+            showlegend=False,
         ),
     }
     rows = [
@@ -147,7 +147,7 @@ def _pitch_chart(segments: list[dict]) -> Chart:
                 "hovertemplate": "%{y} at %{x:.2f} s: %{z:.2f}<extra></extra>",
             }
         ],
-        "layout": layout(title, x="time (s)", y="pitch class", height=300, legend=False),
+        "layout": layout(title, x="time (s)", y="pitch class", height=300, showlegend=False),
     }
     rows = [
         [round(float(s["start"]), 2), KEY_NAMES[int(np.argmax(s["pitches"]))]]
