@@ -65,6 +65,7 @@ class Taste:
     explained: tuple[float, float]
     colour_groups: list[str] = field(default_factory=list)
     coloured_by_terms: bool = False
+    background_key: tuple = ()  # the versions the background came from (to share its traces)
 
 
 def listener_taste(*, listener, pick_ids: list[int]) -> Taste | str:
@@ -92,7 +93,16 @@ def listener_taste(*, listener, pick_ids: list[int]) -> Taste | str:
         return "The map of this model version could not be made; the server log says why."
     culture = registry.snapshot(ModelKind.CULTURE)
     top_term = _term_lookup(culture)
-    background = _background(snapshot, projection, culture, top_term)
+    background_key = (
+        snapshot.version_id,
+        snapshot.artifact_path,
+        culture.version_id if culture else None,
+        culture.artifact_path if culture else None,
+    )
+    background = remembered(
+        ("map_background", *background_key),
+        lambda: _labelled(projection.sample_ids, projection.sample_xy, top_term),
+    )
     played_ids = _most_played(listener.pk, MAP_PLAYED)
     groups = _colour_groups(background.groups) if culture is not None else []
     return Taste(
@@ -106,6 +116,7 @@ def listener_taste(*, listener, pick_ids: list[int]) -> Taste | str:
         explained=(float(projection.explained[0]), float(projection.explained[1])),
         colour_groups=groups,
         coloured_by_terms=culture is not None,
+        background_key=background_key,
     )
 
 
@@ -156,16 +167,6 @@ def _term_lookup(culture: Snapshot | None):
         ("artist_top_term", culture.version_id, culture.artifact_path),
         lambda: artist_top_term(culture.model),
     )
-
-
-def _background(snapshot: Snapshot, projection, culture, top_term) -> MapPoints:
-    key = (
-        "map_background",
-        snapshot.version_id,
-        snapshot.artifact_path,
-        culture.version_id if culture else None,
-    )
-    return remembered(key, lambda: _labelled(projection.sample_ids, projection.sample_xy, top_term))
 
 
 def _points(snapshot: Snapshot, projection: Projection, track_ids, top_term) -> MapPoints:

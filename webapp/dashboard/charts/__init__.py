@@ -19,6 +19,9 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
 
 #: One colour per model everywhere (the weekly page's bars use the same).
 MODEL_COLOURS = {
@@ -54,6 +57,23 @@ class Table:
     rows: Sequence[Sequence[object]]
     note: str = ""
 
+    def html(self) -> SafeString:
+        """The table as HTML, every value escaped. Built here rather than by a template
+        loop: a page's tables hold thousands of cells, and the template engine spent most
+        of a dashboard's time on them."""
+        head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in row) + "</tr>"
+            for row in self.rows
+        )
+        return mark_safe(  # every value above is escaped
+            f'<table class="numbers"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        )
+
+
+def _cell(value: object) -> str:
+    return "—" if value is None else str(value)
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -67,13 +87,25 @@ class Chart:
     @property
     def figure_json(self) -> str:
         """The figure and config as JSON safe inside <script type="application/json">."""
-        text = json.dumps(
-            {"data": self.figure["data"], "layout": self.figure["layout"], "config": self.config},
-            separators=(",", ":"),
-            allow_nan=False,
-            default=_plain,
+        data = ",".join(
+            t.json if isinstance(t, EncodedTrace) else _dumps(t) for t in self.figure["data"]
         )
+        rest = _dumps({"layout": self.figure["layout"], "config": self.config})
+        text = '{"data":[' + data + "]," + rest[1:]
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class EncodedTrace(dict):
+    """A trace whose JSON is encoded once: what a model version determines (the map's sampled
+    tracks) is shared by every page drawn from that version."""
+
+    def __init__(self, trace: dict) -> None:
+        super().__init__(trace)
+        self.json = _dumps(trace)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False, default=_plain)
 
 
 def _plain(value: object) -> object:

@@ -15,17 +15,20 @@ from webapp.dashboard.charts import (
     PICKS_COLOUR,
     YOU_COLOUR,
     Chart,
+    EncodedTrace,
     Table,
     layout,
     rounded,
     short,
 )
+from webapp.dashboard.memo import remembered
 from webapp.dashboard.profiles import AudioProfile, CultureProfile, Distribution
 from webapp.dashboard.taste import LABEL_ARTISTS, TASTE_COMPONENTS, MapPoints, Taste
 from webapp.dashboard.weeks import ThisWeek, WeekOutcome
 from webapp.playlists.models import CONTRIBUTION_KINDS
 
 ROW_PX = 22  # height of one bar row
+MAP_TABLE_PLAYED = 50  # the map's table lists this many of the listener's most played
 
 
 def picks_chart(week: ThisWeek) -> Chart:
@@ -129,12 +132,8 @@ def taste_bars_chart(taste: Taste) -> Chart:
 
 def taste_map_chart(taste: Taste) -> Chart:
     """The version's track map: a fixed sample by colour group, your plays, picks and you."""
-    traces = []
-    colours = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(taste.colour_groups)}
-    for group in [*taste.colour_groups, "other terms", "not described", "tracks"]:
-        points = _subset(taste.background, group)
-        if points[0]:
-            traces.append(_scatter(group, points, colours.get(group, OTHER_COLOUR), 5, 0.55))
+    traces = remembered(("map_traces", *taste.background_key), lambda: _background(taste))
+    traces = list(traces)
     played, picked = taste.played, taste.picked
     traces.append(_scatter("played", _all(played), "#333333", 7, 0.9, "circle-open"))
     traces.append(_scatter("picked", _all(picked), PICKS_COLOUR, 12, 1, "star"))
@@ -163,15 +162,28 @@ def taste_map_chart(taste: Taste) -> Chart:
         ),
     }
     rows = [["you", "", round(float(taste.you[0]), 3), round(float(taste.you[1]), 3)]]
-    rows += _point_rows("picked", picked) + _point_rows("played", played)
+    rows += _point_rows("picked", picked) + _point_rows("played", played)[:MAP_TABLE_PLAYED]
     table = Table(
         ["what", "track", "axis 1", "axis 2"],
         rows,
         note=f"Tracks' CF vectors drawn in two dimensions (PCA of the unit vectors; the axes "
         f"hold {shares} of their spread), coloured by {colouring}; {len(taste.background.labels)} "
-        "sampled tracks in grey and colour, your most played and this week's picks.",
+        f"sampled tracks in colour, your most played ({MAP_TABLE_PLAYED} listed) and this "
+        "week's picks.",
     )
     return Chart("map", title, figure, table, 520)
+
+
+def _background(taste: Taste) -> list[EncodedTrace]:
+    """The version's sampled tracks, a trace per colour group (encoded once per version)."""
+    traces = []
+    colours = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(taste.colour_groups)}
+    for group in [*taste.colour_groups, "other terms", "not described", "tracks"]:
+        points = _subset(taste.background, group)
+        if points[0]:
+            trace = _scatter(group, points, colours.get(group, OTHER_COLOUR), 5, 0.55)
+            traces.append(EncodedTrace(trace))
+    return traces
 
 
 def _subset(points: MapPoints, group: str) -> tuple[list, list, list]:

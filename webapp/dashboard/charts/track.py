@@ -95,7 +95,7 @@ def _timbre_chart(segments: list[dict]) -> Chart:
     raw = np.asarray([s["timbre"] for s in segments], dtype=np.float64).T  # (12, n)
     low, high = raw.min(axis=1, keepdims=True), raw.max(axis=1, keepdims=True)
     scaled = (raw - low) / np.where(high > low, high - low, 1.0)
-    title = "Timbre per segment (each row scaled to its range)"
+    title = "Timbre per segment (rows scaled)"
     figure = {
         "data": [
             {
