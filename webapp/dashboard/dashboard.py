@@ -16,6 +16,8 @@ from webapp.dashboard.profiles import audio_profile, culture_profile
 from webapp.dashboard.selectors import listener_similar
 from webapp.dashboard.taste import listener_taste
 from webapp.dashboard.weeks import past_weeks, this_week
+from webapp.training.models import ModelKind
+from webapp.training.registry import Snapshot, registry
 
 SIMILAR_LISTENERS = 10
 
@@ -30,7 +32,8 @@ class Panel:
     rows: list = field(default_factory=list)  # per-pick rows a panel lists under its charts
 
 
-def listener_panels(*, listener) -> list[Panel]:
+def listener_panels(*, listener, cf: Snapshot | None, culture: Snapshot | None) -> list[Panel]:
+    """The panels from the models this request serves (`cf`, `culture`: registry snapshots)."""
     week = this_week(listener=listener)
     items = week.items if not isinstance(week, str) else []
     pick_ids = [item.track_id for item in items]
@@ -39,13 +42,13 @@ def listener_panels(*, listener) -> list[Panel]:
         _panel(
             "taste",
             "Your taste, as the models see it",
-            listener_taste(listener=listener, pick_ids=pick_ids),
+            listener_taste(listener=listener, pick_ids=pick_ids, cf=cf, culture=culture),
             lambda t: [figures.taste_bars_chart(t), figures.taste_map_chart(t)],
         ),
         _panel(
             "culture",
             "Cultural profile",
-            culture_profile(listener=listener, pick_ids=pick_ids),
+            culture_profile(listener=listener, pick_ids=pick_ids, snapshot=culture),
             lambda p: [figures.culture_chart(p)],
         ),
         _panel(
@@ -75,10 +78,14 @@ def _panel(key: str, title: str, data, charts) -> Panel:
 
 def listener_dashboard(*, listener) -> dict:
     """The dashboard page's context."""
-    panels = listener_panels(listener=listener)
+    cf, culture = registry.snapshot(ModelKind.CF), registry.snapshot(ModelKind.CULTURE)
+    panels = listener_panels(listener=listener, cf=cf, culture=culture)
+    similar = (
+        listener_similar(user=listener, limit=SIMILAR_LISTENERS, serving=cf.model) if cf else []
+    )
     return {
         "listener": listener,
         "panels": {panel.key: panel for panel in panels},
         "has_charts": any(panel.charts for panel in panels),
-        "similar_listeners": listener_similar(user=listener, limit=SIMILAR_LISTENERS),
+        "similar_listeners": similar,
     }

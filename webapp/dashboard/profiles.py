@@ -20,8 +20,7 @@ from recommender.culture.vectors import normalize_rows
 from webapp.audio.models import AnalysisStatus, TrackAnalysis
 from webapp.listening.selectors import signals_weighted
 from webapp.playlists.selectors import HISTORY_WEIGHTS
-from webapp.training.models import ModelKind
-from webapp.training.registry import registry
+from webapp.training.registry import Snapshot
 
 #: The listener's terms drawn and compared with the picks.
 CULTURE_TERMS = 12
@@ -47,8 +46,10 @@ class CultureProfile:
     matches: list[PickMatch]  # per pick, in playlist order
 
 
-def culture_profile(*, listener, pick_ids: list[int]) -> CultureProfile | str:
-    snapshot = registry.snapshot(ModelKind.CULTURE)
+def culture_profile(
+    *, listener, pick_ids: list[int], snapshot: Snapshot | None
+) -> CultureProfile | str:
+    """The listener's cultural profile by the serving culture version (`snapshot`)."""
     if snapshot is None:
         return (
             "No cultural model serves yet: it is built from crawled writing about music "

@@ -22,7 +22,7 @@ from webapp.dashboard.memo import remembered
 from webapp.dashboard.terms import artist_top_term
 from webapp.listening.models import TrackSignal
 from webapp.training.models import ModelKind
-from webapp.training.registry import Snapshot, registry
+from webapp.training.registry import Snapshot
 from webapp.training.selectors import model_version_active
 from webapp.training.services import cf_projection_save
 
@@ -31,7 +31,7 @@ TASTE_COMPONENTS = 12
 #: Artists named per component on the bar labels (the table names COMPONENT_GROUPS).
 LABEL_ARTISTS = 1
 #: The listener's own tracks on the map: their most played.
-MAP_PLAYED = 300
+MAP_PLAYED = 150
 #: Terms that get their own colour on the map; the rest are "other".
 MAP_TERMS = 8
 
@@ -68,9 +68,12 @@ class Taste:
     background_key: tuple = ()  # the versions the background came from (to share its traces)
 
 
-def listener_taste(*, listener, pick_ids: list[int]) -> Taste | str:
-    """The listener's taste as the served CF version sees it, or why it cannot be shown."""
-    snapshot = registry.snapshot(ModelKind.CF)
+def listener_taste(
+    *, listener, pick_ids: list[int], cf: Snapshot | None, culture: Snapshot | None
+) -> Taste | str:
+    """The listener's taste as the served CF version sees it (`cf`, `culture`: the registry's
+    snapshots for this request), or why it cannot be shown."""
+    snapshot = cf
     if snapshot is None:
         active = model_version_active(kind=ModelKind.CF)
         if active is not None:
@@ -91,7 +94,6 @@ def listener_taste(*, listener, pick_ids: list[int]) -> Taste | str:
     projection = version_projection(snapshot)
     if projection is None:
         return "The map of this model version could not be made; the server log says why."
-    culture = registry.snapshot(ModelKind.CULTURE)
     top_term = _term_lookup(culture)
     background_key = (
         snapshot.version_id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from webapp.listening.models import Listen, ListenSource, TrackSignal
 from webapp.listening.selectors import listener_saved_track_ids
@@ -64,13 +64,7 @@ class WeekOutcome:
 
 def past_weeks(*, listener, limit: int = PAST_WEEKS) -> list[WeekOutcome] | str:
     """Per week (oldest first), what the listener did with that week's picks."""
-    weeks = list(
-        WeeklyPlaylist.objects.filter(user=listener)
-        .order_by("-week")
-        .values_list("week", flat=True)[:limit]
-    )
-    if not weeks:
-        return "No weekly playlists yet, so nothing to look back on."
+    newest = WeeklyPlaylist.objects.filter(user=listener).order_by("-week").values("pk")[:limit]
     signal = TrackSignal.objects.filter(
         user_id=OuterRef("playlist__user_id"), track_id=OuterRef("track_id")
     )
@@ -81,7 +75,7 @@ def past_weeks(*, listener, limit: int = PAST_WEEKS) -> list[WeekOutcome] | str:
         listened_at__date__gte=OuterRef("playlist__week"),
     )
     rows = (
-        WeeklyPlaylistItem.objects.filter(playlist__user=listener, playlist__week__in=weeks)
+        WeeklyPlaylistItem.objects.filter(playlist__in=Subquery(newest))
         .values("playlist__week")
         .annotate(
             picks=Count("pk"),
@@ -93,7 +87,7 @@ def past_weeks(*, listener, limit: int = PAST_WEEKS) -> list[WeekOutcome] | str:
         )
         .order_by("playlist__week")
     )
-    return [
+    outcomes = [
         WeekOutcome(
             week=row["playlist__week"],
             picks=row["picks"],
@@ -105,3 +99,4 @@ def past_weeks(*, listener, limit: int = PAST_WEEKS) -> list[WeekOutcome] | str:
         )
         for row in rows
     ]
+    return outcomes or "No weekly playlists yet, so nothing to look back on."
