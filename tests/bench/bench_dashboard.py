@@ -1,7 +1,7 @@
 """Benchmark: the listener dashboard under load, 100,000 listeners in PostgreSQL (run by hand).
 
     .venv/bin/python tests/bench/bench_dashboard.py [--listeners 100000 --tracks 50000]
-        [--measured 2000 --weeks 4 --clients 20 --seconds 30 --workers 2 --threads 4]
+        [--measured 2000 --weeks 4 --clients 20 --seconds 30 --workers 2 --threads 1]
         [--reuse [--rebuild-weeks]]
 
 Builds the database `dw_bench_dash` (dropped first; `--reuse` keeps one built before): the
@@ -56,7 +56,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--blas-threads", type=int, default=1, help="per gunicorn process")
     parser.add_argument("--reuse", action="store_true", help="keep the database built before")
     parser.add_argument(
