@@ -135,7 +135,7 @@ def taste_map_chart(taste: Taste) -> Chart:
     traces = remembered(("map_traces", *taste.background_key), lambda: _background(taste))
     traces = list(traces)
     played, picked = taste.played, taste.picked
-    traces.append(_scatter("played", _all(played), "#333333", 7, 0.9, "circle-open"))
+    traces.append(_scatter("played", _all(played), "#8a8a8a", 7, 0.9, "circle-open"))
     traces.append(_scatter("picked", _all(picked), PICKS_COLOUR, 12, 1, "star"))
     traces.append(
         {
@@ -340,7 +340,7 @@ def weeks_chart(weeks: list[WeekOutcome]) -> Chart:
             "x": labels,
             "y": [round(100 * week.hit_rate, 1) for week in weeks],
             "yaxis": "y2",
-            "line": {"color": "#333333"},
+            "line": {"color": "#8a8a8a"},
             "hovertemplate": "week of %{x}: %{y:.0f} % of picks played<extra></extra>",
         }
     )

@@ -47,7 +47,7 @@ def _loudness_chart(features: dict) -> Chart:
             "line": {"color": "#1f77b4", "width": 1.5},
             "hovertemplate": "%{x:.2f} s: %{y:.1f} LUFS<extra>momentary loudness</extra>",
         },
-        _ticks("beats", beats, floor - 3, "#333333", 8),
+        _ticks("beats", beats, floor - 3, "#8a8a8a", 8),
         _ticks("bars", bars, floor - 6, "#d62728", 14),
     ]
     title = "Loudness over time, with beats and bars"
