@@ -8,6 +8,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 
 from recommender.cf import _top_n
+from recommender.cf_serving import CFServing
 from webapp.catalog.models import Track
 from webapp.listening.selectors import listeners_had
 from webapp.training.services import cf_serving
@@ -41,8 +42,9 @@ def track_similar(*, track: Track, limit: int = 10) -> list[Track]:
     return picked
 
 
-def listener_similar(*, user, limit: int = 10) -> list:
-    serving = cf_serving()
+def listener_similar(*, user, limit: int = 10, serving: CFServing | None = None) -> list:
+    """Listeners whose CF vectors are closest (`serving`: a CF model already taken)."""
+    serving = serving or cf_serving()
     if serving is None:
         return []
     similar = serving.similar_users(user.pk, n=limit)

@@ -1,4 +1,5 @@
-"""Pages that combine catalog, listening and the models: artists, tracks, listeners."""
+"""Pages that combine catalog, listening and the models: artists, tracks, listeners' dashboards
+and curators' model version pages."""
 
 from django.urls import path
 
@@ -8,4 +9,6 @@ urlpatterns = [
     path("artists/<int:pk>/", views.artist_detail, name="artist_detail"),
     path("tracks/<int:pk>/", views.track_detail, name="track_detail"),
     path("listeners/<str:username>/", views.listener_detail, name="listener_detail"),
+    path("dashboard/", views.my_dashboard, name="dashboard"),
+    path("models/<int:pk>/", views.model_version_detail, name="model_version_detail"),
 ]

@@ -1,9 +1,10 @@
 """Pages that combine the catalog, a listener's signals and the served models.
 
 The artist page (a logged-in visit is recorded as a signal), the track page (player, similar
-tracks) and the private listener page (taste neighbours and CF picks). Only the listener
-themself and staff see a listener page; anyone else gets 404, so the page does not even
-confirm that a username exists.
+tracks, the audio analysis drawn), the private listener dashboard (this week's picks and why,
+taste, cultural and audio profiles, past weeks) and curators' model version page. Only the
+listener themself and staff see a dashboard; anyone else gets 404, so the page does not even
+confirm that a username exists. Model pages are for staff only (404 for anyone else).
 """
 
 from django.conf import settings
@@ -11,19 +12,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from webapp.catalog import selectors as catalog_selectors
 from webapp.culture.selectors import artist_similar_cultural, artist_top_terms, track_top_terms
-from webapp.dashboard.selectors import listener_recommend, listener_similar, track_similar
+from webapp.dashboard.analysis import track_analysis_page
+from webapp.dashboard.dashboard import listener_dashboard
+from webapp.dashboard.selectors import track_similar
+from webapp.dashboard.versions import model_version_page
 from webapp.listening import selectors as listening_selectors
 from webapp.listening.services import artist_visit_record
 
 User = get_user_model()
 TRACKS_PER_PAGE = 25
 SIMILAR_TRACKS = 10
-SIMILAR_LISTENERS = 10
-CF_PICKS = 15
 TOP_TERMS = 15
 SIMILAR_ARTISTS = 8
 # ListenBrainz: a listen counts after half the track or 4 minutes, whichever is lower.
@@ -61,6 +63,7 @@ def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "play_count": 0,
         "similar_tracks": track_similar(track=track, limit=SIMILAR_TRACKS),
         "top_terms": track_top_terms(track=track, limit=TOP_TERMS),
+        **track_analysis_page(track=track),
     }
     if request.user.is_authenticated:
         saved = listening_selectors.listener_saved_track_ids(user=request.user, track_ids=[pk])
@@ -73,15 +76,22 @@ def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def listener_detail(request: HttpRequest, username: str) -> HttpResponse:
+    """The listener's dashboard: their own, or any listener's for staff."""
     if request.user.get_username() != username and not request.user.is_staff:
         raise Http404("No such listener page.")
     listener = get_object_or_404(User, username=username)
-    return render(
-        request,
-        "dashboard/listener.html",
-        {
-            "listener": listener,
-            "similar_listeners": listener_similar(user=listener, limit=SIMILAR_LISTENERS),
-            "picks": listener_recommend(user=listener, limit=CF_PICKS),
-        },
-    )
+    context = {**listener_dashboard(listener=listener), "listen_cap_seconds": listen_cap_seconds()}
+    return render(request, "dashboard/listener.html", context)
+
+
+@login_required
+def my_dashboard(request: HttpRequest) -> HttpResponse:
+    return redirect("listener_detail", username=request.user.get_username())
+
+
+@login_required
+def model_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A model version and how its kind's versions compare over time (staff only)."""
+    if not request.user.is_staff:
+        raise Http404("No such page.")
+    return render(request, "dashboard/model_version.html", model_version_page(version_id=pk))

@@ -29,7 +29,9 @@ from recommender.cf_training import (
     temporal_test,
     train_and_evaluate,
 )
-from recommender.interactions import Interactions, build_matrix
+from recommender.interactions import IdMap, Interactions, build_matrix
+from recommender.projection import fit_projection, projection_path
+from webapp.dbarrays import sql_arrays
 from webapp.listening.selectors import listeners_had, plays_first_last, signals_weighted
 from webapp.training.evaluation import cf_params_default
 from webapp.training.models import ListenerVector, ModelKind, ModelVersion, RunStatus
@@ -177,6 +179,9 @@ def cf_retrain(
         stage = time.monotonic()
         version.artifact_path = str(model.save(_artifact_path(version)))
         seconds["seconds_save"] = time.monotonic() - stage
+        stage = time.monotonic()
+        cf_projection_save(model=model, artifact_path=version.artifact_path)
+        seconds["seconds_projection"] = time.monotonic() - stage
         version.metrics = {**metrics, **{k: round(v, 3) for k, v in seconds.items()}}
         if metrics:
             version.metrics["evaluation"] = "temporal"
@@ -217,6 +222,25 @@ def version_activate(*, version: ModelVersion) -> ModelVersion:
         ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
     version.is_active = True
     return version
+
+
+# --- the dashboard's map of a version (recommender.projection), stored beside its artifact --
+
+
+def cf_projection_save(*, model: CFModel | CFServing, artifact_path: str) -> Path | None:
+    """Fit the version's 2-D track map and per-component artist labels and write them next to
+    its artifact (`projection_path`). The map is an extra for the dashboard: a failure is
+    logged, never fails the run, and the dashboard fits the map on first use instead."""
+    try:
+        track_ids, artist_ids = sql_arrays("SELECT id, artist_id FROM catalog_track", ("i8", "i8"))
+        rows = IdMap(track_ids).index_of(model.items.ids)
+        groups = np.full(rows.size, -1, dtype=np.int64)
+        groups[rows >= 0] = artist_ids[rows[rows >= 0]]
+        projection = fit_projection(model.item_factors, model.items.ids, groups)
+        return projection.save(projection_path(artifact_path))
+    except Exception:
+        log.exception("Could not store the map of the CF artifact %s", artifact_path)
+        return None
 
 
 #: The name other apps used before activation became generic.
