@@ -56,7 +56,8 @@ def doc_entity_matrix(
     rows, cols, weights = rows[known], cols[known], weights[known]
     order = np.lexsort((-weights, cols, rows))
     rows, cols, weights = rows[order], cols[order], weights[order]
-    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
+    first = np.ones(rows.size, dtype=bool)  # also right for no mentions at all
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
     return sp.csr_matrix(
         (weights[first], (rows[first], cols[first])), shape=(n_docs, len(ids)), dtype=np.float32
     )

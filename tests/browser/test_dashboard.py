@@ -114,7 +114,7 @@ def test_a_listener_sees_every_chart_plays_and_saves_a_pick_and_is_refused_anoth
     assert outside == []
 
 
-def test_a_phone_width_screen_shows_the_dashboard_and_track_page_without_sideways_scroll(
+def test_a_phone_width_screen_shows_every_listener_page_without_sideways_scroll(
     chromium, live_server, settings, world
 ):
     settings.ROOT_URLCONF = "tests.browser.urls"
@@ -143,6 +143,14 @@ def test_a_phone_width_screen_shows_the_dashboard_and_track_page_without_sideway
         )
         assert width[0] <= width[1], width
         screenshot(page, "track-375px")
+
+        for path, name in (("/", "home-375px"), ("/weekly/", "weekly-375px")):
+            page.goto(path)
+            width = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            screenshot(page, name)
+            assert width[0] <= width[1], (path, width)
     finally:
         context.close()
 

@@ -127,3 +127,11 @@ def test_the_artist_page_shows_top_terms_and_culturally_similar_artists(scene, c
     assert "Described alike" in response.text and "Ride" in response.text
     quiet = client.get(scene["Lonely Hearts"].get_absolute_url())
     assert quiet.status_code == 200 and "Described as" not in quiet.text
+
+
+def test_curators_tags_alone_build_a_version_before_anything_is_crawled(curator):
+    band = artist("Tagged Only")
+    services.manual_tag_add(artist=band, tag="dream pop", user=curator)
+    version = culture_rebuild()
+    assert version.is_active
+    assert [t.term for t in artist_top_terms(artist=band)] == ["dream pop"]
