@@ -47,6 +47,14 @@ def _page(path: str | Callable, status, **kwargs) -> Rule:
 
 
 SIGNED_IN = (LOGIN, 200, 200, 200)
+
+
+def _first_version(world) -> str:
+    from webapp.training.models import ModelVersion
+
+    return f"/models/{ModelVersion.objects.order_by('pk').first().pk}/"
+
+
 POST_ONLY = (LOGIN, 405, 405, 405)
 PLAY = {"ms_played": "30000", "next": OFF_SITE}
 FORM = {"next": OFF_SITE}
@@ -76,6 +84,9 @@ PAGES: dict[str, list[Rule]] = {
         _page(lambda w: f"/tracks/{w.played_track.pk}/", (200,) * 4, hidden=CATALOG),
     ],
     "listener_detail": [_page(lambda w: f"/listeners/{w.owner.username}/", (LOGIN, 404, 200, 200))],
+    "dashboard": [_page("/dashboard/", (LOGIN, 302, 302, 302))],  # to the caller's own
+    # staff only: the model version pages show metrics, never a listener's data
+    "model_version_detail": [_page(_first_version, (LOGIN, 404, 404, 200))],
     "login": [_page("/accounts/login/", (200,) * 4)],
     "logout": [_page("/accounts/logout/", (405,) * 4)],
     "password_change": [_page("/accounts/password_change/", SIGNED_IN)],

@@ -151,3 +151,12 @@ def test_play_save_and_skip_from_the_playlist_are_recorded_with_their_source(cli
     assert Skip.objects.get(user=owner, track_id=second.track_id).source == "weekly"
     bad = client.post(reverse("track_play", args=[first.track_id]), {"source": "radio"})
     assert bad.status_code == 400
+
+
+def test_the_home_page_shows_the_first_picks_of_the_week(client, built):
+    users, week = built
+    owner = users[0][0]
+    client.force_login(owner)
+    response = client.get("/")
+    first = WeeklyPlaylist.objects.get(user=owner, week=week).items.order_by("position").first()
+    assert "data-weekly-preview" in response.text and first.track.title in response.text

@@ -6,6 +6,7 @@ from django.urls import path
 from webapp.dashboard import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("artists/<int:pk>/", views.artist_detail, name="artist_detail"),
     path("tracks/<int:pk>/", views.track_detail, name="track_detail"),
     path("listeners/<str:username>/", views.listener_detail, name="listener_detail"),

@@ -22,6 +22,7 @@ from webapp.dashboard.selectors import track_similar
 from webapp.dashboard.versions import model_version_page
 from webapp.listening import selectors as listening_selectors
 from webapp.listening.services import artist_visit_record
+from webapp.playlists.selectors import playlist_items, weekly_playlist
 
 User = get_user_model()
 TRACKS_PER_PAGE = 25
@@ -35,6 +36,32 @@ LISTEN_CAP_SECONDS = 240
 def listen_cap_seconds() -> float:
     """The 4-minute cap of the listen rule; tests shorten it with PLAYER_LISTEN_CAP_SECONDS."""
     return float(getattr(settings, "PLAYER_LISTEN_CAP_SECONDS", LISTEN_CAP_SECONDS))
+
+
+HOME_LIST_LENGTH = 10
+WEEKLY_PREVIEW = 5
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The listener's start page: this week's first picks, recent listens, saved tracks."""
+    if not request.user.is_authenticated:
+        return render(request, "listening/home_anonymous.html")
+    user = request.user
+    playlist = weekly_playlist(user=user)
+    preview = list(playlist_items(playlist=playlist)[:WEEKLY_PREVIEW]) if playlist else []
+    return render(
+        request,
+        "listening/home.html",
+        {
+            "weekly": playlist,
+            "weekly_preview": preview,
+            "recent_listens": listening_selectors.listener_recent_listens(
+                user=user, limit=HOME_LIST_LENGTH
+            ),
+            "saved_tracks": listening_selectors.listener_saved_tracks(user=user)[:HOME_LIST_LENGTH],
+            "listen_count": listening_selectors.listener_listen_count(user=user),
+        },
+    )
 
 
 def artist_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -5,7 +5,6 @@ from django.urls import path
 from webapp.listening import accounts, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("library/", views.library, name="library"),
     path("profile/", views.profile, name="profile"),
     path("profile/token", views.token_regenerate, name="token_regenerate"),

@@ -24,21 +24,6 @@ SAVED_PER_PAGE = 25
 NEW_TOKEN_SESSION_KEY = "listening:new-api-token"
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "listening/home_anonymous.html")
-    user = request.user
-    return render(
-        request,
-        "listening/home.html",
-        {
-            "recent_listens": selectors.listener_recent_listens(user=user, limit=HOME_LIST_LENGTH),
-            "saved_tracks": selectors.listener_saved_tracks(user=user)[:HOME_LIST_LENGTH],
-            "listen_count": selectors.listener_listen_count(user=user),
-        },
-    )
-
-
 @login_required
 def library(request: HttpRequest) -> HttpResponse:
     saved = Paginator(selectors.listener_saved_tracks(user=request.user), SAVED_PER_PAGE)
