@@ -38,6 +38,7 @@ class TrackAnalysis(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The audio version that predicted `vhat` after it was trained.",
+        db_index=False,
     )
     prediction_seq = models.BigIntegerField(
         default=0, help_text="The predicting version's sequence number when this was written."

@@ -31,7 +31,9 @@ def track_audio_path(track: "Track", filename: str) -> str:
 
 
 class Track(models.Model):
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="tracks")
+    artist = models.ForeignKey(
+        Artist, on_delete=models.CASCADE, related_name="tracks", db_index=False
+    )
     title = models.CharField(max_length=300)
     title_normalized = models.CharField(max_length=300)
     release_name = models.CharField(max_length=300, blank=True)

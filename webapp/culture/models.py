@@ -149,8 +149,12 @@ class _Found(models.Model):
 class Mention(_Found):
     """An artist named in a document."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="mentions")
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="culture_mentions")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="mentions", db_index=False
+    )
+    artist = models.ForeignKey(
+        Artist, on_delete=models.CASCADE, related_name="culture_mentions", db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -162,7 +166,9 @@ class Mention(_Found):
 class TrackMention(_Found):
     """A track title named in a document next to its artist."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="track_mentions")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="track_mentions", db_index=False
+    )
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="culture_mentions")
 
     class Meta:
@@ -174,8 +180,8 @@ class TrackMention(_Found):
 class CoMention(models.Model):
     """Two artists named by the same documents (artist_a.pk < artist_b.pk); rebuilt whole."""
 
-    artist_a = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+")
-    artist_b = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+")
+    artist_a = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+", db_index=False)
+    artist_b = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+", db_index=False)
     documents = models.PositiveIntegerField()
 
     class Meta:
@@ -188,7 +194,9 @@ class CoMention(models.Model):
 class ArtistAlias(models.Model):
     """Another name an artist goes by in writing ("Bjork Gudmundsdottir", "Ziggy Stardust")."""
 
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="culture_aliases")
+    artist = models.ForeignKey(
+        Artist, on_delete=models.CASCADE, related_name="culture_aliases", db_index=False
+    )
     alias = models.CharField(max_length=300)
 
     class Meta:
@@ -204,7 +212,9 @@ class ArtistAlias(models.Model):
 class ManualTag(models.Model):
     """A curator's tag for an artist (the Pandora way), merged into its top terms."""
 
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="culture_tags")
+    artist = models.ForeignKey(
+        Artist, on_delete=models.CASCADE, related_name="culture_tags", db_index=False
+    )
     tag = models.CharField(max_length=100, help_text="Stored as terms are: lower case.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

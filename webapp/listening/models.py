@@ -69,8 +69,8 @@ class ListenSource(models.TextChoices):
 
 
 class Listen(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    track = models.ForeignKey(Track, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, db_index=False)
     listened_at = models.DateTimeField()
     source = models.CharField(max_length=16, choices=ListenSource.choices)
     ms_played = models.PositiveIntegerField(null=True, blank=True)
@@ -108,8 +108,8 @@ class PlayingNow(models.Model):
 class SavedTrack(models.Model):
     """A track saved to the listener's library: a strong positive signal."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    track = models.ForeignKey(Track, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, db_index=False)
     saved_at = models.DateTimeField()
     source = models.CharField(max_length=16, choices=ListenSource.choices, blank=True)
 
@@ -123,7 +123,7 @@ class SavedTrack(models.Model):
 class ArtistVisit(models.Model):
     """A visit to an artist's page: a weak positive signal spread over the artist's tracks."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE)
     visited_at = models.DateTimeField()
 
@@ -139,7 +139,7 @@ class Skip(models.Model):
     but the listener has *had* the track, so it is never recommended to them again.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     track = models.ForeignKey(Track, on_delete=models.CASCADE)
     skipped_at = models.DateTimeField()
     ms_played = models.PositiveIntegerField(null=True, blank=True)
@@ -157,7 +157,7 @@ class Skip(models.Model):
 class TrackRefusal(models.Model):
     """ "Not for me" on a recommended track: it never returns, and its artist is damped."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     track = models.ForeignKey(Track, on_delete=models.CASCADE)
     refused_at = models.DateTimeField()
     source = models.CharField(max_length=16, choices=ListenSource.choices, blank=True)
@@ -178,8 +178,8 @@ class TrackSignal(models.Model):
     recommended to this listener.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    track = models.ForeignKey(Track, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, db_index=False)
     play_count = models.PositiveIntegerField(default=0)
     first_played_at = models.DateTimeField(null=True, blank=True)
     last_played_at = models.DateTimeField(null=True, blank=True)
@@ -205,7 +205,7 @@ class ArtistSignal(models.Model):
     artist's tracks, and it never hides any of them from the picks.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE)
     visit_count = models.PositiveIntegerField(default=0)
     first_visited_at = models.DateTimeField(null=True, blank=True)

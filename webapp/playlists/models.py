@@ -38,7 +38,7 @@ class PlaylistSettings(models.Model):
 class HiddenArtist(models.Model):
     """ "Don't recommend this artist": none of their tracks is picked for this listener."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -51,8 +51,12 @@ class HiddenArtist(models.Model):
 class CuratorBlock(models.Model):
     """A track or an artist curators keep out of every weekly playlist."""
 
-    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.CASCADE)
-    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.CASCADE)
+    track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.CASCADE, db_index=False
+    )
+    artist = models.ForeignKey(
+        Artist, null=True, blank=True, on_delete=models.CASCADE, db_index=False
+    )
     reason = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -126,7 +130,10 @@ class WeeklyBuild(models.Model):
 
 class WeeklyPlaylist(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_playlists"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="weekly_playlists",
+        db_index=False,
     )
     week = models.DateField(help_text="The Monday the playlist starts.")
     build = models.ForeignKey(WeeklyBuild, null=True, blank=True, on_delete=models.SET_NULL)
@@ -162,9 +169,11 @@ CONTRIBUTION_KINDS = ("cf", "culture", "audio", "popularity")
 
 
 class WeeklyPlaylistItem(models.Model):
-    playlist = models.ForeignKey(WeeklyPlaylist, on_delete=models.CASCADE, related_name="items")
+    playlist = models.ForeignKey(
+        WeeklyPlaylist, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
-    track = models.ForeignKey(Track, on_delete=models.CASCADE)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, db_index=False)
     score = models.FloatField()
     # Each model's contribution, weight x standardized score (0: the model had nothing to say).
     cf = models.FloatField(default=0.0)

@@ -71,7 +71,9 @@ class ListenerVector(models.Model):
     commit in `seq` order and every process applies them by that key (never by a clock).
     """
 
-    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="vectors")
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="vectors", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cf_vectors"
     )
