@@ -35,6 +35,7 @@ def row_stats(
         broken = np.flatnonzero(count < n_cols)
     else:
         count, s1, s2, broken = _sums(scores)
+    unscored = n_cols - count[broken]  # each broken row's NaN cells, before the exclusions
     values = scores[ex_rows, ex_cols].astype(np.float64)
     seen = np.isfinite(values)  # a NaN cell was never counted
     values[~seen] = 0.0
@@ -46,11 +47,30 @@ def row_stats(
     if suspect.size:  # float32 sums lose the spread of scores far from zero: recount exactly
         mean[suspect], std[suspect] = _exact_moments(scores, suspect, ex_rows, ex_cols)
     if broken.size:
-        block = scores[broken]
-        missing = ~np.isfinite(block)
-        if missing.any():
-            scores[broken] = np.where(missing, mean[broken, None].astype(scores.dtype), block)
+        _fill_unscored(scores, broken, unscored, mean)
     return mean, std, count
+
+
+def _fill_unscored(
+    scores: np.ndarray, broken: np.ndarray, unscored: np.ndarray, mean: np.ndarray
+) -> None:
+    """Set the non-finite cells of the `broken` rows to their row's mean.
+
+    A model usually cannot score the same columns for every row (CF: the tracks it never saw),
+    so those of the first row are tried for all: when each row has exactly its `unscored`
+    count of non-finite cells there, those are all of them and only they are written, instead
+    of copying every broken row whole (the full pass was 0.3 s of a 2,000-listener chunk).
+    """
+    cols = np.flatnonzero(~np.isfinite(scores[broken[0]]))
+    if cols.size and (unscored == cols.size).all():
+        cells = np.ix_(broken, cols)
+        if not np.isfinite(scores[cells]).any():
+            scores[cells] = mean[broken, None].astype(scores.dtype)
+            return
+    block = scores[broken]
+    missing = ~np.isfinite(block)
+    if missing.any():
+        scores[broken] = np.where(missing, mean[broken, None].astype(scores.dtype), block)
 
 
 def _sums(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -70,6 +70,31 @@ def test_a_nan_cell_is_left_out_of_the_statistics_and_gets_a_z_of_zero():
     np.testing.assert_allclose(scores[4, :10], mean[4], rtol=1e-6)
 
 
+@pytest.mark.parametrize("extra", [False, True])
+@pytest.mark.parametrize("with_sums", [False, True])
+def test_columns_a_model_cannot_score_are_filled_with_each_rows_mean(with_sums, extra):
+    """The same unscored columns in every row (CF's unknown tracks) are filled in place, and
+    a row with a NaN elsewhere too still gets every such cell filled."""
+    scores = matrix(6).astype(np.float32)
+    scores[:, [3, 17]] = np.nan
+    if extra:
+        scores[5, 40] = np.nan  # one more, in one row only
+    finite = np.isfinite(scores)
+    expected = [scores[row, finite[row]].astype(np.float64).mean() for row in range(N_LISTENERS)]
+    none = np.zeros(0, dtype=np.int64)
+    sums = None
+    if with_sums:
+        clean = np.where(finite, scores, 0.0).astype(np.float64)
+        sums = (finite.sum(axis=1), clean.sum(axis=1), (clean * clean).sum(axis=1))
+    mean, _, count = row_stats(scores, none, none, sums)
+    assert count[5] == N_TRACKS - (3 if extra else 2) and count[0] == N_TRACKS - 2
+    np.testing.assert_allclose(mean, expected, rtol=1e-5)
+    assert np.isfinite(scores).all()
+    np.testing.assert_allclose(scores[:, 3], mean, rtol=1e-6)
+    if extra:
+        assert scores[5, 40] == pytest.approx(mean[5], rel=1e-6)
+
+
 def test_a_constant_or_empty_row_has_no_spread_so_the_model_says_nothing_there():
     scores = matrix(4).astype(np.float32)
     scores[0] = 7.25
