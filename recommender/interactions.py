@@ -31,7 +31,11 @@ class IdMap:
     """External (database) ids in matrix order: row/column `i` is `ids[i]`.
 
     Build it with `IdMap.from_ids` (sorted unique ids, so the same set always maps the same
-    way). `append` adds new ids at the end without moving existing rows.
+    way). `append` adds new ids at the end without moving existing rows. Database ids are
+    small non-negative integers with few gaps, so `index_of` reads a table indexed by id
+    when that table is at most a few times the map's size (millions of lookups in one
+    gather, not a binary search each); other ids (evaluation files' hashed names) are
+    searched in the sorted ids.
     """
 
     ids: np.ndarray
@@ -45,11 +49,17 @@ class IdMap:
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "_sorter", sorter)
         object.__setattr__(self, "_sorted", ordered)
+        object.__setattr__(self, "_table", _dense_table(ids, ordered))
 
     @classmethod
     def from_ids(cls, ids: np.ndarray) -> IdMap:
         """Sorted unique ids of `ids` (any order, duplicates allowed)."""
-        return cls(np.unique(np.asarray(ids, dtype=np.int64)))
+        ids = np.asarray(ids, dtype=np.int64).ravel()
+        if ids.size and ids.min() >= 0 and _dense_enough(int(ids.max()), ids.size):
+            seen = np.zeros(int(ids.max()) + 1, dtype=bool)  # one pass, no sort
+            seen[ids] = True
+            return cls(np.flatnonzero(seen).astype(np.int64))
+        return cls(np.unique(ids))
 
     @classmethod
     def identity(cls, n: int) -> IdMap:
@@ -64,6 +74,9 @@ class IdMap:
         query = np.asarray(ids, dtype=np.int64)
         if self._sorted.size == 0:
             return np.full(query.shape, -1, dtype=np.int64)
+        if self._table is not None:
+            inside = (query >= 0) & (query < self._table.size)
+            return np.where(inside, self._table[np.where(inside, query, 0)], -1)
         pos = np.searchsorted(self._sorted, query)
         pos_clipped = np.minimum(pos, self._sorted.size - 1)
         found = self._sorted[pos_clipped] == query
@@ -77,6 +90,27 @@ class IdMap:
         new = np.unique(np.asarray(new_ids, dtype=np.int64))
         new = new[self.index_of(new) < 0]
         return IdMap(np.concatenate([self.ids, new]))
+
+
+_DENSE_LIMIT = 1 << 31  # ids below this may use the table when it is dense enough
+_DENSE_SLACK = 4  # the table may hold at most this many slots per id, plus _DENSE_EXTRA
+_DENSE_EXTRA = 1 << 16
+
+
+def _dense_enough(top: int, n_ids: int) -> bool:
+    return top < _DENSE_LIMIT and top + 1 <= _DENSE_SLACK * n_ids + _DENSE_EXTRA
+
+
+def _dense_table(ids: np.ndarray, ordered: np.ndarray) -> np.ndarray | None:
+    """row index by id (-1: unknown) when the ids are dense enough for a table, else None."""
+    if ordered.size == 0 or ordered[0] < 0:
+        return None
+    top = int(ordered[-1])
+    if not _dense_enough(top, ordered.size):
+        return None
+    table = np.full(top + 1, -1, dtype=np.int64)
+    table[ids] = np.arange(ids.size, dtype=np.int64)
+    return table
 
 
 @dataclass(frozen=True, eq=False)

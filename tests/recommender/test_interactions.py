@@ -43,6 +43,29 @@ def test_id_map_append_keeps_old_rows_in_place():
     np.testing.assert_array_equal(ids.index_of(np.array([5, 10, 15, 20])), [2, 0, 3, 1])
 
 
+@pytest.mark.parametrize(
+    "ids",
+    [
+        np.arange(1, 5001)[::3],  # database ids: dense, looked up in a table
+        np.array([-7, -1, 3, 12]),  # negative ids: searched
+        np.array([5, 2**40, 2**41 + 3]),  # sparse hashed ids: searched
+        np.array([3, 2**31 - 2]),  # a table would be huge: searched
+    ],
+)
+def test_id_map_finds_every_id_the_same_way_whatever_the_ids_look_like(ids):
+    rng = np.random.default_rng(len(ids))
+    ids = rng.permutation(ids).astype(np.int64)
+    unsorted = IdMap(ids)  # rows in the given order
+    from_ids = IdMap.from_ids(np.concatenate([ids, ids[:3]]))  # duplicates allowed
+    np.testing.assert_array_equal(from_ids.ids, np.sort(ids))
+    unknown = np.array([-(2**40), -2, 0, 2**42, int(ids.max()) + 1], dtype=np.int64)
+    unknown = unknown[~np.isin(unknown, ids)]
+    for idmap in (unsorted, from_ids):
+        np.testing.assert_array_equal(idmap.ids[idmap.index_of(ids)], ids)
+        assert (idmap.index_of(unknown) == -1).all()
+        assert int(ids[0]) in idmap and int(unknown[0]) not in idmap
+
+
 def test_id_map_rejects_duplicate_ids():
     with pytest.raises(ValueError, match="unique"):
         IdMap(np.array([1, 1]))
