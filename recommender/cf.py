@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from recommender.artifacts import savez_atomic
 from recommender.interactions import IdMap, Interactions, build_matrix
+from recommender.topk import top_columns
 
 ARTIFACT_FORMAT = "discover-weekly/cf-als"
 ARTIFACT_VERSION = 1
@@ -172,7 +173,7 @@ def rank_users(
         if exclude_played:
             played = user_items[rows[where]].tocoo()
             scores[played.row, played.col] = -np.inf
-        top, top_scores = _top_n(scores, n)
+        top, top_scores = top_columns(scores, n)  # a sampled threshold, not a full partition
         valid = np.isfinite(top_scores)
         width = top.shape[1]
         out_ids[where, :width] = np.where(valid, item_ids[top], -1)
