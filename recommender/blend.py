@@ -30,6 +30,7 @@ from recommender.standardize import row_stats
 from recommender.topk import top_columns
 
 POOL_SIZE = 300  # candidates per listener handed to the playlist rules
+POOL_PER_ARTIST = 10  # at most this many of a pool's candidates by one artist (when given)
 BATCH_CELLS = 1 << 23  # listeners x candidates per inner batch: 32 MiB per float32 matrix
 DEFAULT_WEIGHT = 1.0  # weight of a model that has none in `weights`
 COLD_START_POPULARITY_WEIGHT = 1.0  # popularity's least weight for fallback listeners
@@ -91,6 +92,8 @@ def blend(
     pool_size: int = POOL_SIZE,
     batch_cells: int = BATCH_CELLS,
     index: IdMap | None = None,
+    artists: np.ndarray | None = None,
+    pool_per_artist: int = POOL_PER_ARTIST,
 ) -> Pool:
     """Blend `scorers` over `track_ids` for every listener and keep each one's best candidates.
 
@@ -98,7 +101,10 @@ def blend(
     skipped, refused, curator-blocked, previous playlists; what is in the listener's history is
     excluded here as well. `penalty` (same shape) is subtracted from the blended score (the
     "not for me" damping). A scorer of kind "popularity", when given, is also the cold-start
-    fallback. `index` is `IdMap(track_ids)` when the caller already has it.
+    fallback. `index` is `IdMap(track_ids)` when the caller already has it. With `artists`
+    (each candidate's artist, any integer labels) a pool keeps at most `pool_per_artist`
+    candidates by one artist: a playlist takes only a few tracks by each, so one prolific
+    artist the listener loves must not fill the pool and leave the playlist short.
     """
     track_ids = np.asarray(track_ids, dtype=np.int64).ravel()
     w = resolve_weights(scorers, weights)
@@ -115,6 +121,7 @@ def blend(
             exclude[lo : lo + step],
             penalty[lo : lo + step],
             pool_size,
+            spread=None if artists is None else (np.asarray(artists), int(pool_per_artist)),
         )
         for lo in range(0, len(listeners), step)
     ]
@@ -218,6 +225,7 @@ def _blend_rows(
     penalty: sp.csr_matrix,
     pool_size: int,
     *,
+    spread: tuple[np.ndarray, int] | None = None,
     fallback_pass: bool = False,
 ) -> Pool:
     layers = standardized(listeners, track_ids, scorers, weights, exclude)
@@ -231,6 +239,8 @@ def _blend_rows(
     ranking[pen.row, pen.col] -= (pen.data * unit[pen.row]).astype(np.float32)
     ranking[~reach] = -np.inf  # nobody speaks for these rows: no pool unless the fallback has one
     cols, _ = top_columns(ranking, pool_size)
+    if spread is not None:
+        cols = spread_artists(ranking, cols, *spread)
     pool = _gather(listeners, track_ids, scorers, layers, cols, penalty, exclude, fallback)
     if fallback_pass or not fallback.any():
         return pool
@@ -248,6 +258,7 @@ def _blend_rows(
         exclude[rows],
         penalty[rows],
         pool_size,
+        spread=spread,
         fallback_pass=True,
     )
     return _replace_rows(pool, rows, redo)
@@ -281,6 +292,61 @@ def _ranking(layers: list[Standardized], shape: tuple[int, int]) -> tuple[np.nda
         for layer in layers[1:]:
             block += layer.scores[rows] * layer.slope[rows, None].astype(np.float32)
     return ranking, np.ones(n_rows)
+
+
+def spread_artists(
+    ranking: np.ndarray, cols: np.ndarray, artists: np.ndarray, per_artist: int
+) -> np.ndarray:
+    """`cols` (each row's best columns of `ranking`, best first, -1 padded) again for the rows
+    where one artist holds more than `per_artist` of them: the best columns with each artist's
+    past its best `per_artist` left out. Only those rows are ranked again, each on a widening
+    head of its best columns, so a pool usually costs no more than before.
+    """
+    per_artist = max(int(per_artist), 1)
+    crowded = np.flatnonzero(_over_cap(cols, artists, per_artist))
+    if crowded.size == 0:
+        return cols
+    cols = cols.copy()
+    pool_size, n_cols = cols.shape[1], ranking.shape[1]
+    width = pool_size
+    while crowded.size:
+        width = min(width * 4, n_cols)
+        head, _ = top_columns(ranking[crowded], width)
+        keep = (head >= 0) & (_occurrence(head, artists) < per_artist)
+        done = (keep.sum(axis=1) >= pool_size) | (width >= n_cols)
+        order = np.argsort(~keep[done], axis=1, kind="stable")[:, :pool_size]
+        chosen = np.take_along_axis(head[done], order, axis=1)
+        chosen[~np.take_along_axis(keep[done], order, axis=1)] = -1
+        cols[crowded[done], : chosen.shape[1]] = chosen
+        cols[crowded[done], chosen.shape[1] :] = -1
+        crowded = crowded[~done]
+    return cols
+
+
+def _over_cap(cols: np.ndarray, artists: np.ndarray, per_artist: int) -> np.ndarray:
+    """(B,) True where some artist has more than `per_artist` of the row's columns."""
+    if cols.shape[1] <= per_artist:
+        return np.zeros(cols.shape[0], dtype=bool)
+    labels = np.sort(np.where(cols >= 0, artists[np.maximum(cols, 0)], -1), axis=1)
+    same = labels[:, per_artist:] == labels[:, :-per_artist]
+    return (same & (labels[:, per_artist:] >= 0)).any(axis=1)
+
+
+def _occurrence(cols: np.ndarray, artists: np.ndarray) -> np.ndarray:
+    """How many earlier columns of its row are by the same artist (0 for the first)."""
+    labels = np.where(cols >= 0, artists[np.maximum(cols, 0)], -1)
+    order = np.argsort(labels, axis=1, kind="stable")  # by artist, best first within
+    grouped = np.take_along_axis(labels, order, axis=1)
+    steps = np.arange(cols.shape[1])[None, :]
+    starts = np.where(
+        np.concatenate([np.ones((cols.shape[0], 1), bool), grouped[:, 1:] != grouped[:, :-1]], 1),
+        steps,
+        0,
+    )
+    rank = steps - np.maximum.accumulate(starts, axis=1)
+    occurrence = np.empty_like(rank)
+    np.put_along_axis(occurrence, order, rank, axis=1)
+    return occurrence
 
 
 def cell_values(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -129,6 +129,8 @@ def _build_rows(
         pool_size=rules.pool_size,
         batch_cells=batch_cells,
         index=candidates.index,
+        artists=candidates.artist,
+        pool_per_artist=rules.pool_per_artist,
     )
     artists = np.where(pool.columns >= 0, candidates.artist[np.maximum(pool.columns, 0)], -1)
     new = mark_new_artists(listeners, catalog, artists)

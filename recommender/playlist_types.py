@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from recommender.blend import POOL_SIZE
+from recommender.blend import POOL_PER_ARTIST, POOL_SIZE
 from recommender.interactions import IdMap
 from recommender.scoring import Reason
 
@@ -121,6 +121,7 @@ class Rules:
     new_artist_share: bool = True
     flow: bool = True
     pool_size: int = POOL_SIZE
+    pool_per_artist: int = POOL_PER_ARTIST  # a pool's candidates by one artist, at most
     not_for_me_penalty: float = NOT_FOR_ME_PENALTY
     reasons: bool = True  # offline evaluation switches them off: they change no pick
 

@@ -354,3 +354,22 @@ def test_a_scorer_that_knows_its_moments_blends_exactly_like_its_score_matrix():
     assert unknown.any()
     np.testing.assert_allclose(fast.contributions[..., 0][unknown], 0, atol=1e-6)
     assert (fast.contributions[3, :, 0] == 0).all()
+
+
+def test_spread_artists_keeps_each_artists_best_few_and_refills_the_pool():
+    from recommender.blend import spread_artists
+
+    artists = np.array([0] * 50 + [1, 2, 3, 4, 5, 6])
+    ranking = np.vstack(
+        [
+            np.concatenate([np.linspace(10, 5, 50), np.linspace(4, 3, 6)]),  # artist 0 on top
+            np.concatenate([np.zeros(50), np.linspace(4, 3, 6)]),  # no crowding
+        ]
+    ).astype(np.float32)
+    ranking[0, 7] = -np.inf  # excluded stays out
+    cols, _ = top_columns(ranking, 8)
+    spread = spread_artists(ranking, cols, artists, per_artist=2)
+    np.testing.assert_array_equal(spread[0], [0, 1, 50, 51, 52, 53, 54, 55])
+    np.testing.assert_array_equal(spread[1], cols[1])  # an uncrowded row is left as it was
+    few = spread_artists(ranking[:1], top_columns(ranking[:1], 8)[0], artists[:56], 7)
+    assert (artists[few[0][few[0] >= 0]] == 0).sum() == 7 and 7 not in few[0]

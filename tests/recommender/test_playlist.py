@@ -303,3 +303,25 @@ def test_with_every_model_missing_listeners_still_get_a_popular_playlist_of_new_
     for row in range(len(batch)):
         assert picks_of(result, row).size == PLAYLIST_LENGTH
         assert not set(picks_of(result, row).tolist()) & had(batch, row)
+
+
+@pytest.mark.parametrize("prolific", [1, 12])
+def test_artists_with_hundreds_of_tracks_do_not_leave_the_playlist_short(prolific):
+    """The listener's favourite artists have 1,000 unplayed tracks between them, all scored
+    above everything else; the pool still reaches enough other artists for 30 picks."""
+    favourite = np.repeat(np.arange(prolific), 1000 // prolific + 1)[:1000]
+    artists = np.concatenate([favourite, 100 + np.repeat(np.arange(200), 2)])
+    track_ids = np.arange(1, artists.size + 1)
+    world = Catalog(track_ids=track_ids, artist_ids=artists, popularity=np.ones(artists.size))
+    history = sp.csr_matrix(
+        (np.ones(1, np.float32), ([0], [artists.size - 1])), shape=(1, artists.size)
+    )
+    batch = ListenerBatch(np.array([7]), history, IdMap(track_ids))
+    noise = np.random.default_rng(0).normal(0, 0.1, artists.size)
+    scores = np.where(artists < 100, 5.0, 1.0) + noise
+    result = build_playlists(batch, world, [MatrixScorer("cf", [7], track_ids, scores[None, :])])
+    picks = result.track_ids[0]
+    assert (picks >= 0).sum() == PLAYLIST_LENGTH and result.shortfalls[0] is None
+    by_artist = np.unique(artists[picks - 1], return_counts=True)[1]
+    assert by_artist.max() <= MAX_TRACKS_PER_ARTIST
+    assert 1 <= (artists[picks - 1] < 100).sum() <= 2 * prolific  # the favourites lead
