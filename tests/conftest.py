@@ -11,12 +11,16 @@ def _isolated_storage(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_registry():
-    """Each test starts with no model loaded in this process (ids repeat across tests)."""
+    """Each test starts with no model loaded in this process (ids repeat across tests), and
+    no weekly build's models remembered by build id."""
+    from webapp.playlists import weekly
     from webapp.training.registry import registry
 
     registry.clear()
+    weekly._build_serving.clear()
     yield
     registry.clear()
+    weekly._build_serving.clear()
 
 
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}

@@ -163,6 +163,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
+# With late acks, Redis hands a task to another worker when it is not acknowledged within the
+# visibility timeout (1 hour by default): a crawl or a tuning step longer than that would run
+# twice. The week's longest steps stay well under this; a task lost with its worker is
+# delivered again after it (the build itself is marked failed after 2 hours without progress).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 6 * 60 * 60)
+}
 
 # --- ListenBrainz-compatible API ---
 LISTENBRAINZ_MAX_LISTENS_PER_REQUEST = 1000

@@ -226,3 +226,73 @@ def test_the_whole_week_in_one_process_runs_the_same_steps_as_the_chain(world):
     assert set(build.steps) == {"blend", "culture", "cf", "audio"}
     assert build.steps["audio"]["status"] == "skipped"  # no track has audio here
     assert build.status == "succeeded" and build.playlists_written == 24
+
+
+def test_a_chunk_that_fails_for_good_fails_the_build_and_says_whom_it_left_out(world, monkeypatch):
+    from webapp.playlists import tasks, weekly
+
+    def broken(*, build_id, user_ids):
+        raise ValueError("the disk is full")
+
+    monkeypatch.setattr(weekly, "playlists_chunk", broken)
+    build = weekly.build_begin(week=WEEK, whole_week=True)
+    with pytest.raises(ValueError):
+        tasks.step_playlists.delay(build.pk).get()
+    build.refresh_from_db()
+    assert build.status == "failed" and build.finished_at is not None
+    assert "24 listeners" in build.error and "the disk is full" in build.error
+
+
+def test_a_chunk_that_hits_a_database_error_is_tried_again(world, monkeypatch):
+    from django.db import OperationalError
+
+    from webapp.playlists import tasks, weekly
+
+    real, calls = weekly.playlists_chunk, []
+
+    def flaky(*, build_id, user_ids):
+        calls.append(len(user_ids))
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(build_id=build_id, user_ids=user_ids)
+
+    monkeypatch.setattr(weekly, "playlists_chunk", flaky)
+    build = weekly.build_begin(week=WEEK, whole_week=True)
+    (chunk,) = weekly.playlists_chunks(build_id=build.pk)
+    # as a worker runs it: the Retry goes back to the queue (eager mode re-applies at once)
+    result = tasks.build_chunk.apply(args=(build.pk, chunk), throw=False)
+    assert result.get() == 24 and calls == [24, 24]
+    build.refresh_from_db()
+    assert build.status == "running" and build.playlists_written == 24 and not build.error
+
+
+def test_one_whole_week_build_of_a_week_runs_at_a_time(world):
+    from webapp.playlists.tasks import weekly_run
+    from webapp.playlists.weekly import BuildRunning, build_begin
+
+    users, _ = world
+    running = build_begin(week=WEEK, whole_week=True)
+    with pytest.raises(BuildRunning, match=f"#{running.pk}"):
+        week_run(week=WEEK, playlists_only=True)
+    assert weekly_run.delay(WEEK.isoformat()).get()["status"] == "skipped"  # e.g. redelivered
+    with pytest.raises(CommandError, match="is running"):
+        call_command("build_weekly", "--week", WEEK.isoformat(), stderr=io.StringIO())
+    rebuilt = week_run(week=WEEK, user_ids=[users[0][0].pk], playlists_only=True)
+    assert rebuilt.status == "succeeded"  # one listener's rebuild is never refused
+    assert week_run(week=WEEK + dt.timedelta(days=7), playlists_only=True).status == "succeeded"
+    WeeklyBuild.objects.filter(pk=running.pk).update(status="failed")
+    assert week_run(week=WEEK, playlists_only=True).status == "succeeded"
+
+
+def test_curators_mark_a_build_whose_process_died_failed(world, admin_client):
+    from webapp.playlists.weekly import build_begin
+
+    dead = build_begin(week=WEEK, whole_week=True)
+    response = admin_client.post(
+        "/admin/playlists/weeklybuild/",
+        {"action": "mark_failed", "_selected_action": [dead.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    dead.refresh_from_db()
+    assert dead.status == "failed" and "curator" in dead.error

@@ -3,6 +3,7 @@ blend weights (fitted, or overridden), curator blocks; rebuild one listener's pl
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 
 from webapp.playlists.models import (
@@ -14,6 +15,7 @@ from webapp.playlists.models import (
 )
 from webapp.playlists.tasks import rebuild_listener
 from webapp.playlists.weekly import STEP_ORDER, builds_stale_mark_failed
+from webapp.training.models import RunStatus
 
 
 @admin.register(WeeklyBuild)
@@ -31,6 +33,17 @@ class WeeklyBuildAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         builds_stale_mark_failed()  # a build whose process died shows failed, not running
         return super().changelist_view(request, extra_context=extra_context)
+
+    actions = ["mark_failed"]
+
+    @admin.action(description="Mark failed: the build's process died", permissions=["change"])
+    def mark_failed(self, request, queryset) -> None:
+        marked = queryset.filter(status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED,
+            error="Marked failed by a curator: its process died.",
+            finished_at=timezone.now(),
+        )
+        self.message_user(request, f"{marked} running builds marked failed.")
 
     @admin.display(description="progress")
     def progress_bar(self, obj: WeeklyBuild) -> str:

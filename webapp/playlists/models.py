@@ -110,6 +110,11 @@ class WeeklyBuild(models.Model):
     steps = models.JSONField(default=dict, blank=True, help_text="What each step of the week did.")
     versions = models.JSONField(default=dict, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    whole_week = models.BooleanField(
+        default=False,
+        help_text="Every listener's week (one such build runs at a time); off for a rebuild of "
+        "some listeners.",
+    )
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     heartbeat_at = models.DateTimeField(

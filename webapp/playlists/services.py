@@ -141,7 +141,15 @@ def _write(batch: PlaylistBatch, *, week: dt.date, serving: Serving, build) -> i
     columns = [kinds.index(kind) if kind in kinds else -1 for kind in CONTRIBUTION_KINDS]
     with transaction.atomic():
         ids = batch.listener_ids.tolist()
-        alive = set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        # The listeners' rows locked in id order: a listener's "rebuild now" and the Monday
+        # chunk that holds them replace the same week one after the other (without the lock
+        # the later insert broke the unique week and rolled back all 2,000 of its chunk).
+        alive = set(
+            User.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         _week_delete(alive, week)
         rows = [row for row, user_id in enumerate(ids) if user_id in alive]
         playlists = WeeklyPlaylist.objects.bulk_create(

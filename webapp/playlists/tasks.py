@@ -9,6 +9,7 @@ task takes ids and dates as plain values and calls one service.
 import datetime as dt
 
 from celery import chain, chord, shared_task
+from django.db import IntegrityError, InterfaceError, OperationalError
 
 from webapp.playlists import weekly
 from webapp.playlists.services import week_start
@@ -20,8 +21,12 @@ def _week(value: str | None) -> dt.date:
 
 @shared_task(bind=True, name="playlists.weekly")
 def weekly_run(self, week: str | None = None) -> dict:
-    """Start the week's chain; returns the build id to follow in admin."""
-    build = weekly.build_begin(week=_week(week), task_id=self.request.id or "")
+    """Start the week's chain; returns the build id to follow in admin (or why it did not
+    start: the week's build is running already, say a redelivered or a second start)."""
+    try:
+        build = weekly.build_begin(week=_week(week), task_id=self.request.id or "", whole_week=True)
+    except weekly.BuildRunning as exc:
+        return {"status": "skipped", "reason": str(exc)}
     chain(
         step_blend.si(build.pk),
         step_culture.si(build.pk),
@@ -62,9 +67,32 @@ def step_playlists(self, build_id: int, user_ids: list[int] | None = None):
     raise self.replace(work)
 
 
-@shared_task(name="playlists.build_chunk", acks_late=True)
-def build_chunk(build_id: int, user_ids: list[int]) -> int:
-    return weekly.playlists_chunk(build_id=build_id, user_ids=user_ids)
+#: A chunk that fails on these (a database restart, a lock broken off) is tried again; its
+#: write replaces the listeners' week whole, so a second try never doubles anything.
+CHUNK_RETRY_ON = (OperationalError, InterfaceError, IntegrityError)
+
+
+@shared_task(
+    bind=True,
+    name="playlists.build_chunk",
+    acks_late=True,
+    autoretry_for=CHUNK_RETRY_ON,
+    retry_backoff=5,
+    max_retries=3,
+)
+def build_chunk(self, build_id: int, user_ids: list[int]) -> int:
+    """One chunk of listeners; a chunk that fails for good fails the build, saying whom it
+    left without a playlist (the chord's end never runs after a failed chunk)."""
+    try:
+        return weekly.playlists_chunk(build_id=build_id, user_ids=user_ids)
+    except Exception as exc:
+        if not isinstance(exc, CHUNK_RETRY_ON) or self.request.retries >= self.max_retries:
+            weekly.build_fail(
+                build_id=build_id,
+                error=f"{len(user_ids)} listeners (ids {min(user_ids)}-{max(user_ids)}) got no "
+                f"playlist: {type(exc).__name__}: {exc}",
+            )
+        raise
 
 
 @shared_task(name="playlists.build_end")

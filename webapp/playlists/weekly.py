@@ -40,9 +40,39 @@ TUNING_MAX_AGE = dt.timedelta(days=28)
 AUDIO_WORKERS = 2
 
 
-def build_begin(*, week: dt.date, task_id: str = "") -> WeeklyBuild:
+class BuildRunning(Exception):
+    """A whole week is being built already: a second one would train and write twice."""
+
+
+def build_begin(*, week: dt.date, task_id: str = "", whole_week: bool = False) -> WeeklyBuild:
+    """A new build row for `week`. A `whole_week` build (the Monday job) refuses to start while
+    another whole-week build of that week is running (BuildRunning); one listener's rebuild
+    is never refused."""
     builds_stale_mark_failed()
-    return WeeklyBuild.objects.create(week=week, task_id=task_id[:64], heartbeat_at=timezone.now())
+    if whole_week:
+        running = WeeklyBuild.objects.filter(
+            week=week, status=RunStatus.RUNNING, whole_week=True
+        ).first()
+        if running is not None:
+            last = running.heartbeat_at or running.started_at
+            raise BuildRunning(
+                f"Weekly build #{running.pk} for {week} is running (last progress "
+                f"{last:%Y-%m-%d %H:%M} UTC). Wait for it; if its process died, mark it failed "
+                f"in admin (Weekly builds), as happens by itself after "
+                f"{STALE_BUILD_AFTER.total_seconds() / 3600:g} hours "
+                "without progress."
+            )
+    return WeeklyBuild.objects.create(
+        week=week, task_id=task_id[:64], heartbeat_at=timezone.now(), whole_week=whole_week
+    )
+
+
+def build_fail(*, build_id: int, error: str) -> None:
+    """Mark a running build failed now (a chunk that failed for good: the chord's end, which
+    would close the build, never runs after a failed chunk)."""
+    WeeklyBuild.objects.filter(pk=build_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, error=error[:500], finished_at=timezone.now()
+    )
 
 
 def _step_record(build_id: int, name: str, outcome: dict) -> dict:
@@ -161,8 +191,9 @@ def week_run(
     progress: Progress | None = None,
 ) -> WeeklyBuild:
     """The whole week in this process: the model steps (unless `playlists_only`), then every
-    listener's (or these listeners') playlist, chunk by chunk."""
-    build = build_begin(week=week, task_id=task_id)
+    listener's (or these listeners') playlist, chunk by chunk. A whole week (no `user_ids`)
+    is refused while another is running (BuildRunning)."""
+    build = build_begin(week=week, task_id=task_id, whole_week=user_ids is None)
     try:
         if not playlists_only:
             steps = (

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from webapp.interrupts import sigterm_raises
 from webapp.playlists.services import week_start
-from webapp.playlists.weekly import STEP_ORDER, week_run
+from webapp.playlists.weekly import STEP_ORDER, BuildRunning, week_run
 
 
 def _monday(value: str) -> dt.date:
@@ -48,12 +48,15 @@ class Command(BaseCommand):
                 bar.update(round(fraction * 100) - bar.n)
 
             with sigterm_raises():
-                build = week_run(
-                    week=monday,
-                    user_ids=user_ids,
-                    playlists_only=playlists_only,
-                    progress=progress,
-                )
+                try:
+                    build = week_run(
+                        week=monday,
+                        user_ids=user_ids,
+                        playlists_only=playlists_only,
+                        progress=progress,
+                    )
+                except BuildRunning as exc:
+                    raise CommandError(str(exc)) from exc
             bar.update(100 - bar.n)
         steps = ", ".join(
             f"{name}: {build.steps[name].get('status')}"

@@ -1,0 +1,90 @@
+"""Two writers replace the same listener's week at once (a "rebuild now" while the Monday chunk
+that holds the listener is still writing): both finish, and the listener ends with one
+playlist, the later one. Without a lock the later insert broke the unique (listener, week)
+and rolled back the whole chunk."""
+
+import datetime as dt
+import threading
+import time
+
+import numpy as np
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
+
+from recommender.playlist_types import PlaylistBatch
+from webapp.catalog.models import Artist, Track
+from webapp.playlists import services
+from webapp.playlists.models import WeeklyPlaylist, WeeklyPlaylistItem
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="SQLite takes one writer at a time anyway"
+    ),
+]
+WEEK = dt.date(2026, 11, 23)
+LENGTH = 3
+
+
+def _batch(user_ids: list[int], track_ids: list[int]) -> PlaylistBatch:
+    n = len(user_ids)
+    return PlaylistBatch(
+        listener_ids=np.array(user_ids, np.int64),
+        track_ids=np.array([track_ids] * n, np.int64),
+        artist_ids=np.zeros((n, LENGTH), np.int64),
+        scores=np.zeros((n, LENGTH), np.float32),
+        contributions=np.zeros((n, LENGTH, 1), np.float32),
+        kinds=("cf",),
+        new_artist=np.zeros((n, LENGTH), bool),
+        reasons=[[None] * LENGTH for _ in user_ids],
+        reason_kinds=[[None] * LENGTH for _ in user_ids],
+        cold_start=np.zeros(n, bool),
+        shortfalls=[None] * n,
+    )
+
+
+@pytest.mark.parametrize("replacing", [False, True])
+def test_a_rebuild_during_the_chunk_that_holds_the_listener_loses_nothing(monkeypatch, replacing):
+    users = [get_user_model().objects.create(username=f"race{i}") for i in range(3)]
+    artist = Artist.objects.create(name="Race", name_normalized="race")
+    tracks = [
+        Track.objects.create(artist=artist, title=f"t{i}", title_normalized=f"t{i}").pk
+        for i in range(2 * LENGTH)
+    ]
+    serving = services.Serving((), {}, None, None, {})
+    ids = [user.pk for user in users]
+    if replacing:  # last week's build of this week is there already
+        services._write(_batch(ids, tracks[:LENGTH]), week=WEEK, serving=serving, build=None)
+    insert = services._items_insert
+
+    def slow_chunk(rows):  # the chunk's transaction stays open while the rebuild arrives
+        insert(rows)
+        if threading.current_thread().name == "chunk":
+            time.sleep(1.0)
+
+    monkeypatch.setattr(services, "_items_insert", slow_chunk)
+    outcome = {}
+
+    def write(name: str, user_ids: list[int], track_ids: list[int], delay: float) -> None:
+        time.sleep(delay)
+        try:
+            services._write(_batch(user_ids, track_ids), week=WEEK, serving=serving, build=None)
+            outcome[name] = "ok"
+        except Exception as exc:  # the test reports it
+            outcome[name] = f"{type(exc).__name__}: {exc}"
+        finally:
+            connections.close_all()
+
+    chunk = threading.Thread(target=write, name="chunk", args=("chunk", ids, tracks[:3], 0))
+    rebuild = threading.Thread(
+        target=write, name="rebuild", args=("rebuild", ids[1:2], tracks[3:], 0.3)
+    )
+    chunk.start(), rebuild.start()
+    chunk.join(), rebuild.join()
+    assert outcome == {"chunk": "ok", "rebuild": "ok"}
+    playlists = WeeklyPlaylist.objects.filter(week=WEEK)
+    assert sorted(playlists.values_list("user_id", flat=True)) == ids
+    rebuilt = WeeklyPlaylistItem.objects.filter(playlist__user_id=ids[1], playlist__week=WEEK)
+    assert sorted(rebuilt.values_list("track_id", flat=True)) == tracks[3:]  # the later one
+    assert WeeklyPlaylistItem.objects.count() == 3 * LENGTH
