@@ -66,7 +66,6 @@ UNSTATED_RULES = (
     "max_ts should be greater than min_ts",
     "min_ts should be less than max_ts",
 )
-CATALOG_CONFLICT = " conflicts with the artist of the same name already known by MBID "
 NUL_RULE = " contains a unicode null"
 STATED_TEXT_KEYS = ("artist_name", "track_name", "release_name")
 
@@ -103,8 +102,6 @@ def unstated_rule(status_code: int, content: bytes, body: object) -> str | None:
     for rule in UNSTATED_RULES:
         if error.startswith(rule):
             return rule
-    if CATALOG_CONFLICT in error:
-        return "artist MBID conflicts with the catalog"
     if error.endswith(NUL_RULE) and not _nul_in_stated_fields(body):
         return "U+0000 in a free-form key"
     return None

@@ -1,5 +1,5 @@
 """Around every endpoint: JSON 404 for unknown /1/ paths (issue 8, defect 11), HEAD, 503 when
-the database is locked (defect 1), a clear 400 for an MBID conflict (issue 7)."""
+the database is locked (defect 1), same-name artists told apart by MBID (as ListenBrainz)."""
 
 import pytest
 from django.db import OperationalError
@@ -69,7 +69,12 @@ def test_a_locked_database_on_a_page_is_503_not_500(client, listener, monkeypatc
     assert int(response["Retry-After"]) > 0
 
 
-def test_an_artist_mbid_that_conflicts_with_a_known_name_is_a_clear_400(client):
+def test_two_artists_of_one_name_are_both_stored_and_told_apart_by_mbid(client):
+    """Nirvana (US) and Nirvana (UK) in one import: 200 and both listens stored, each under
+    its own artist (this answered 400 and lost the batch, where ListenBrainz accepts it)."""
+    from webapp.catalog.models import Artist
+    from webapp.listening.models import Listen
+
     _, token = make_listener()
     assert (
         submit(client, token, [a_listen(artist_mbids=[ARTIST_MBID])], "single").status_code == 200
@@ -77,9 +82,21 @@ def test_an_artist_mbid_that_conflicts_with_a_known_name_is_a_clear_400(client):
     before = stored()
 
     response = submit(
-        client, token, [a_listen(1_700_000_400, title="Other", artist_mbids=[OTHER_MBID])], "single"
+        client,
+        token,
+        [
+            a_listen(1_700_000_400, title="Other", artist_mbids=[OTHER_MBID]),
+            a_listen(1_700_000_500, title="Plain"),
+        ],
+        "import",
     )
 
-    assert response.status_code == 400
-    assert OTHER_MBID in response.json()["error"] and ARTIST_MBID in response.json()["error"]
-    assert stored() == before
+    assert response.status_code == 200
+    assert stored()["listens"] == before["listens"] + 2
+    assert stored()["artists"] == before["artists"] + 1
+    artists = {str(a.mbid): a for a in Artist.objects.filter(mbid__isnull=False)}
+    assert set(artists) == {ARTIST_MBID, OTHER_MBID}
+    assert artists[ARTIST_MBID].name == artists[OTHER_MBID].name
+    other = Listen.objects.get(track__title="Other")
+    assert other.track.artist_id == artists[OTHER_MBID].pk
+    assert Listen.objects.get(track__title="Plain").track.artist_id == artists[ARTIST_MBID].pk

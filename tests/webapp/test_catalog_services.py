@@ -4,7 +4,7 @@ import pytest
 
 from webapp.catalog import services
 from webapp.catalog.models import Artist, Track
-from webapp.catalog.services import CatalogConflict, TrackRef, artists_resolve, tracks_resolve
+from webapp.catalog.services import TrackRef, artists_resolve, tracks_resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -39,24 +39,31 @@ def test_an_artist_known_by_name_takes_the_first_mbid_submitted_for_it():
     assert artists_resolve(refs=[TrackRef("Dool!", "c", artist_mbid=M1)]) == [known]
 
 
-def test_a_name_held_by_another_mbid_is_a_conflict_and_creates_nothing():
-    artists_resolve(refs=[TrackRef("Nirvana", "a", artist_mbid=M1)])
-    before = (Artist.objects.count(), Track.objects.count())
+def test_a_name_held_by_another_mbid_is_another_artist_of_the_same_name():
+    """Nirvana (US) and Nirvana (UK): both stored, told apart by MBID, as ListenBrainz does."""
+    (us,) = artists_resolve(refs=[TrackRef("Nirvana", "a", artist_mbid=M1)])
 
-    with pytest.raises(CatalogConflict, match=M2):
-        tracks_resolve(refs=[TrackRef("Other band", "x"), TrackRef("nirvana", "b", artist_mbid=M2)])
+    other, uk = artists_resolve(
+        refs=[TrackRef("Other band", "x"), TrackRef("nirvana", "b", artist_mbid=M2)]
+    )
 
-    assert (Artist.objects.count(), Track.objects.count()) == before
+    assert uk != us and other not in (us, uk)
+    assert str(Artist.objects.get(pk=uk).mbid) == M2 and Artist.objects.get(pk=uk).name == "nirvana"
+    assert artists_resolve(refs=[TrackRef("NIRVANA", "c", artist_mbid=M2)]) == [uk]
+    assert artists_resolve(refs=[TrackRef("Nirvana", "d")]) == [us]  # the name alone: the first
+    assert str(Artist.objects.get(pk=us).mbid) == M1  # neither took the other's id
 
 
-def test_two_mbids_for_one_new_name_in_one_batch_is_a_conflict():
-    with pytest.raises(CatalogConflict):
-        artists_resolve(
-            refs=[
-                TrackRef("Nirvana", "a", artist_mbid=M1),
-                TrackRef("Nirvana", "b", artist_mbid=M2),
-            ]
-        )
+def test_two_mbids_for_one_new_name_in_one_batch_are_two_artists():
+    first, second, by_name = artists_resolve(
+        refs=[
+            TrackRef("Nirvana", "a", artist_mbid=M1),
+            TrackRef("Nirvana", "b", artist_mbid=M2),
+            TrackRef("Nirvana", "c"),
+        ]
+    )
+    assert first != second and by_name == first
+    assert {str(m) for m in Artist.objects.values_list("mbid", flat=True)} == {M1, M2}
 
 
 def test_a_name_without_mbid_matches_the_artist_that_has_one():

@@ -5,8 +5,11 @@ normalized artist + title, bulk-create the rest, read back), so API submissions 
 imports never do per-listen queries. Each distinct name is normalized once per batch.
 
 An artist is identified by its MusicBrainz id when the submission gives one, by its name
-otherwise; a known artist without an id takes the first one submitted for it. A name held by
-an artist with a different id is a CatalogConflict (the API answers 400), never a crash.
+otherwise; a known artist without an id takes the first one submitted for it. Two artists may
+share a name (Nirvana, the US band and the UK band): a name held by an artist with another id
+makes a second artist of that name, keyed by name and id (`same_name_key`), and a listen
+that gives only the name goes to the first. ListenBrainz accepts such listens; refusing them
+made scrobblers drop whole batches.
 """
 
 import uuid
@@ -69,6 +72,8 @@ def artists_resolve(*, refs: Sequence[TrackRef], names: _Names | None = None) ->
         _artists_create(missing, by_mbid, by_name)
         by_mbid, by_name = _artists_known(missing, by_mbid, by_name)
     ids = {key: _known(key, by_mbid, by_name) for key in wanted}
+    if lost := [key for key, found in ids.items() if found is None]:  # never expected
+        raise CatalogConflict(f"Could not store the artist {wanted[lost[0]].artist_name!r}.")
     _mbids_adopt({key: ids[key] for key in wanted if key.mbid is not None}, by_name)
     return [ids[key] for key in keys]
 
@@ -88,33 +93,43 @@ def _artists_known(keys: Iterable[_ArtistKey], by_mbid=None, by_name=None):
 
 
 def _known(key: _ArtistKey, by_mbid: dict, by_name: dict) -> int | None:
-    """The artist id for key, None when it is new; raises CatalogConflict."""
+    """The artist id for key, None when it is new (also when its name is held by an artist
+    with another MBID: a different artist of the same name)."""
     if key.mbid is not None and key.mbid in by_mbid:
         return by_mbid[key.mbid]
     if key.name_normalized not in by_name:
         return None
     artist_id, held = by_name[key.name_normalized]
     if key.mbid is not None and held is not None and held != key.mbid:
-        raise CatalogConflict(
-            f"Artist MBID {key.mbid} conflicts with the artist of the same name already known "
-            f"by MBID {held}. Submit this listen without artist_mbids, or with {held}."
-        )
+        return None
     return artist_id
 
 
+def same_name_key(name_normalized: str, mbid: uuid.UUID) -> str:
+    """The unique name key of a second artist with this name, told apart by its MBID."""
+    suffix = f" #{mbid}"
+    return name_normalized[: Artist._meta.get_field("name_normalized").max_length - len(suffix)] + (
+        suffix
+    )
+
+
 def _artists_create(missing: dict[_ArtistKey, TrackRef], by_mbid: dict, by_name: dict) -> None:
-    new, names_taken, mbids_taken = [], set(by_name), set(by_mbid)
+    new, mbids_taken = [], set(by_mbid)
+    holders = {name: held for name, (_, held) in by_name.items()}  # name -> its artist's MBID
     for key, ref in missing.items():
-        if key.name_normalized in names_taken or key.mbid in mbids_taken:
-            continue  # one MusicBrainz artist under two spellings, or two ids for one name
-        names_taken.add(key.name_normalized)
+        if key.mbid in mbids_taken:
+            continue  # one MusicBrainz artist under two spellings
+        name_key = key.name_normalized
+        if name_key in holders:
+            held = holders[name_key]
+            if key.mbid is None or held is None:
+                continue  # the artist of that name, which takes this MBID if it has none
+            name_key = same_name_key(name_key, key.mbid)  # another artist of the same name
+        else:
+            holders[name_key] = key.mbid
         if key.mbid is not None:
             mbids_taken.add(key.mbid)
-        new.append(
-            Artist(
-                name=name_clip(ref.artist_name), name_normalized=key.name_normalized, mbid=key.mbid
-            )
-        )
+        new.append(Artist(name=name_clip(ref.artist_name), name_normalized=name_key, mbid=key.mbid))
     # Sorted, so concurrent batches creating the same rows lock them in one order.
     new.sort(key=lambda artist: artist.name_normalized)
     Artist.objects.bulk_create(new, ignore_conflicts=True)
