@@ -83,6 +83,38 @@ def test_min_ts_and_max_ts_together_bound_both_sides(client, ten_listens):
     assert [item["listened_at"] for item in listens] == [TS + 500, TS + 400, TS + 300]
 
 
+def test_with_min_ts_and_max_ts_the_page_starts_right_after_min_ts(client, ten_listens):
+    """As ListenBrainz: a client paging forward from min_ts with max_ts=now gets the listens
+    right after min_ts, not the newest (which skipped everything in between)."""
+    listens = _listens(client, min_ts=TS - 1, max_ts=TS + 10_000, count=3)["listens"]
+
+    assert [item["listened_at"] for item in listens] == [TS + 200, TS + 100, TS]
+
+
+def test_user_names_in_paths_ignore_case_as_listenbrainz_does(client, ten_listens):
+    assert _listens(client, name="Alice")["user_id"] == "alice"
+    assert client.get("/1/user/ALICE/listen-count").json()["payload"]["count"] == 10
+    make_listener("Alice")  # a name differing only in case: the exact one wins
+    assert _listens(client, name="Alice")["count"] == 0
+
+
+def test_a_nul_in_a_user_name_is_no_such_user(client, ten_listens):
+    response = client.get("/1/user/al%00ice/listens")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == 404
+
+
+def test_more_query_arguments_than_django_reads_is_a_json_400(client, ten_listens, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 20
+    query = "&".join(f"p{i}=1" for i in range(30))
+
+    response = client.get(f"/1/user/alice/listens?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == 400 and response.json()["error"]
+
+
 def test_count_is_capped_at_1000(client, ten_listens, monkeypatch):
     asked = []
     window = selectors.listener_listens_window

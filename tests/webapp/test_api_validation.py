@@ -83,6 +83,24 @@ def test_track_metadata_is_trimmed_and_reduced_to_a_track_ref():
     assert track.duration_ms == 370_000
 
 
+@pytest.mark.parametrize(
+    ("info", "duration_ms"),
+    [({"duration": "215.5"}, 215_000), ({"duration": "2.15e2"}, 215_000),
+     ({"duration_ms": "215000.0"}, 215_000), ({"duration": 215.9}, 215_000)],
+)  # fmt: skip
+def test_durations_are_taken_as_listenbrainz_takes_them(info, duration_ms):
+    """int(float(value)): quirky clients send fractional seconds, sometimes as strings."""
+    (record,) = _single(a_listen(NOW, **info)).records()
+
+    assert record.track.duration_ms == duration_ms
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-3", "0", "a", True])
+def test_a_duration_that_is_no_positive_number_is_refused(value):
+    with pytest.raises(Exception, match="duration is invalid"):
+        _single(a_listen(NOW, duration=value)).records()
+
+
 @pytest.mark.parametrize("release", ["", "   ", None], ids=["empty", "blank", "null"])
 def test_a_blank_or_null_release_name_counts_as_absent(release):
     listen = a_listen(NOW)

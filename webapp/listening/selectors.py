@@ -125,8 +125,15 @@ def _listener_by_token_sql() -> str:
 
 
 def listener_by_name(*, username: str) -> AbstractBaseUser | None:
-    """The listener with this username (only id and username loaded), else None."""
-    return get_user_model().objects.filter(username=username).only("id", "username").first()
+    """The listener with this username, compared without case as ListenBrainz does (an exact
+    match first, should two names differ only in case); only id and username loaded."""
+    if "\x00" in username:  # no stored name has one, and PostgreSQL refuses the literal
+        return None
+    users = get_user_model().objects.only("id", "username")
+    return (
+        users.filter(username=username).first()
+        or users.filter(username__iexact=username).order_by("pk").first()
+    )
 
 
 def listener_listens_window(
@@ -134,15 +141,16 @@ def listener_listens_window(
 ) -> list[dict]:
     """Up to `count` listens strictly between min_ts and max_ts (unix seconds), newest first.
 
-    With only min_ts, these are the `count` listens right after it (as ListenBrainz pages
-    forward); otherwise the newest ones before max_ts. Rows carry LISTEN_API_FIELDS.
+    With min_ts, these are the `count` listens right after it (as ListenBrainz pages
+    forward, with or without max_ts); otherwise the newest ones before max_ts. Rows carry
+    LISTEN_API_FIELDS.
     """
     listens = Listen.objects.filter(user_id=user_id)
     if min_ts is not None:
         listens = listens.filter(listened_at__gt=_utc(min_ts))
     if max_ts is not None:
         listens = listens.filter(listened_at__lt=_utc(max_ts))
-    if min_ts is not None and max_ts is None:
+    if min_ts is not None:
         rows = list(listens.order_by("listened_at", "id").values(*LISTEN_API_FIELDS)[:count])
         rows.reverse()
         return rows

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
 
@@ -112,7 +113,11 @@ def _serve(view, request, methods, args, kwargs) -> HttpResponse:
 def _dispatch(view, request, methods, args, kwargs) -> HttpResponse:
     if methods is not None and request.method not in _with_head(methods):
         return _not_allowed(methods)
-    if repeated := _repeated_argument(request):
+    try:
+        repeated = _repeated_argument(request)
+    except SuspiciousOperation as exc:  # e.g. more query arguments than Django parses
+        return error_response(400, str(exc) or "The request's arguments could not be read.")
+    if repeated:
         return error_response(400, f"The {repeated} argument is given more than once.")
     head = request.method == "HEAD"
     if head:

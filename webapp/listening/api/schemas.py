@@ -125,13 +125,14 @@ def _multiple_mbids(values: Any, key: str) -> Any:
 
 
 def _positive_int(value: Any, key: str, limit: int) -> int | None:
-    """int(value) as ListenBrainz takes it (a float or a numeric string too)."""
+    """int(float(value)) as ListenBrainz takes it: a float or a numeric string too ("215.5"
+    is 215), never a bool, NaN or infinity."""
     if value is None:
         return None
     try:
         if isinstance(value, bool):
             raise TypeError
-        number = int(value)
+        number = int(value) if isinstance(value, int) else int(float(value))
     except (ValueError, TypeError, OverflowError):
         raise _bad(f"Value for {key} is invalid, should be a positive integer.") from None
     if number <= 0:
