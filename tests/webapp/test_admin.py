@@ -222,3 +222,23 @@ def test_a_listener_cannot_open_the_admin(client):
     assert response["Location"].startswith(reverse("admin:login"))
     response = client.get(reverse("admin:listening_listen_changelist"))
     assert response.status_code == 302
+
+
+def test_signal_rows_are_never_edited_in_admin_only_added_or_deleted(admin_client):
+    """The signal triggers follow inserts and deletes: an edit would leave them stale."""
+    from django.contrib.auth import get_user_model
+
+    from webapp.listening.models import Listen
+
+    user = get_user_model().objects.create(username="edited")
+    first, second = tracks_resolve(refs=[TrackRef("A", "one"), TrackRef("A", "two")])
+    listen = Listen.objects.create(user=user, track_id=first, listened_at=timezone.now())
+    url = f"/admin/listening/listen/{listen.pk}/change/"
+
+    page = admin_client.get(url)
+    changed = admin_client.post(url, {"user": user.pk, "track": second, "source": ""})
+
+    assert page.status_code == 200 and b'name="_save"' not in page.content  # view only
+    assert changed.status_code == 403
+    listen.refresh_from_db()
+    assert listen.track_id == first

@@ -21,7 +21,15 @@ from webapp.listening.services import listener_token_revoke
 
 
 class SignalAdmin(admin.ModelAdmin):
-    """Shared settings for the big signal tables."""
+    """Shared settings for the big signal tables.
+
+    Rows are added and deleted, never edited here: the signal tables' triggers follow
+    inserts and deletes, so re-pointing a listen at another track would leave the signal
+    table (and what the listener "had") telling the old story. Delete and add instead.
+    """
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
     raw_id_fields = ["user", "track"]
     list_select_related = ["user", "track__artist"]
