@@ -112,6 +112,32 @@ def test_scan_library_reads_tags_links_files_and_analyses_them(
     assert "0 linked to tracks (0 tracks created), 2 already had audio" in capsys.readouterr().out
 
 
+def test_scan_library_takes_odd_tags_without_stopping_on_them(tmp_path, capsys, monkeypatch):
+    """Several ID3v2.4 values split by U+0000, a lone surrogate, a header that claims years:
+    the file is linked with what can be stored, and so is every other file of the scan (on
+    PostgreSQL one such file stopped the whole scan)."""
+    from recommender.audio.tags import Tags
+    from webapp.audio import services
+
+    (tmp_path / "odd.flac").write_bytes(clip_bytes("flac"))
+    (tmp_path / "good.flac").write_bytes(
+        clip_bytes("flac", tags={"artist": "Good Artist", "title": "Good Title"})
+    )
+    real = services.read_tags
+
+    def odd_tags(path):
+        if path.name == "odd.flac":
+            return Tags(artist="Foo\x00Bar", title="Broken \ud800 Title?", duration_s=1.1e8)
+        return real(path)
+
+    monkeypatch.setattr(services, "read_tags", odd_tags)
+    call_command("scan_library", str(tmp_path))
+    assert "2 audio files: 2 linked to tracks" in capsys.readouterr().out
+    odd = Track.objects.get(artist__name="Foo")
+    assert odd.title == "Broken \ufffd Title?" and odd.duration_ms is None and odd.audio
+    assert Track.objects.get(title="Good Title").audio
+
+
 def test_scan_library_of_a_missing_folder_is_a_command_error(tmp_path):
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("scan_library", str(tmp_path / "nope"))

@@ -29,6 +29,7 @@ from recommender.audio.batch import analysis_of_file, map_files
 from recommender.audio.decode import AudioError
 from recommender.audio.tags import read_tags
 from webapp.audio.models import AnalysisStatus, TrackAnalysis
+from webapp.catalog.inputs import text_problem
 from webapp.catalog.models import AUDIO_EXTENSIONS, Track
 from webapp.catalog.services import TrackRef, tracks_resolve
 from webapp.training.services import version_seq_take
@@ -181,16 +182,33 @@ def library_scan(*, path: str | os.PathLike) -> ScanReport:
     return report
 
 
+#: Longest duration a track row holds (a 32-bit column); a broken header can claim years.
+_MAX_DURATION_MS = 2**31 - 1
+
+
 def _track_ref(path: Path) -> TrackRef:
+    """What the file's tags (or its folder and name) say about its track, as storable text:
+    one scan must not stop on one file's odd tags."""
     tags = read_tags(path)
-    artist = tags.artist or (path.parent.name if path.parent.name else "") or UNKNOWN_ARTIST
+    artist = _tag_text(tags.artist) or _tag_text(path.parent.name) or UNKNOWN_ARTIST
     duration = int(tags.duration_s * 1000) if tags.duration_s else None
     return TrackRef(
         artist_name=artist,
-        track_name=tags.title or path.stem,
-        release_name=tags.album,
-        duration_ms=duration,
+        track_name=_tag_text(tags.title) or _tag_text(path.stem) or path.suffix,
+        release_name=_tag_text(tags.album) or None,
+        duration_ms=duration if duration is not None and 0 < duration <= _MAX_DURATION_MS else None,
     )
+
+
+def _tag_text(value: str | None) -> str:
+    """A tag as text a database stores: ID3v2.4 separates several values with U+0000 (the
+    first is kept); a lone surrogate from a broken encoding becomes U+FFFD."""
+    if not value:
+        return ""
+    first = next((part for part in value.split("\x00") if part.strip()), "")
+    if text_problem(first) is not None:
+        first = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in first)
+    return first.strip()
 
 
 def _failed(row: TrackAnalysis, error: str) -> TrackAnalysis:
