@@ -75,3 +75,23 @@ def test_a_run_whose_process_died_shows_failed_after_it_stops_reporting():
     alive.refresh_from_db()
     assert dead.status == "failed" and "no progress" in dead.error
     assert alive.status == "running"
+
+
+def test_one_run_of_a_kind_at_a_time_and_curators_mark_a_dead_one_failed(curator_client):
+    from django.utils import timezone
+
+    make_world()
+    running = ModelVersion.objects.create(kind="cf", heartbeat_at=timezone.now())
+    with pytest.raises(services.TrainingError, match=f"#{running.pk}"):
+        services.cf_retrain()
+    assert ModelVersion.objects.filter(kind="cf").count() == 1  # nothing started beside it
+    page = curator_client.post(reverse("admin:training_modelversion_retrain"), follow=True)
+    assert "under way" in page.text  # the button says why, no second run
+
+    curator_client.post(
+        reverse("admin:training_modelversion_changelist"),
+        {"action": "mark_failed", "_selected_action": [running.pk]},
+    )
+    running.refresh_from_db()
+    assert running.status == RunStatus.FAILED and "curator" in running.error
+    assert services.cf_retrain().status in {RunStatus.SUCCEEDED, "skipped"}

@@ -5,12 +5,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from webapp.listening.outages import outage_log
 from webapp.training import services
-from webapp.training.models import CFTuning, ListenerVector, ModelVersion
+from webapp.training.models import CFTuning, ListenerVector, ModelKind, ModelVersion, RunStatus
 from webapp.training.tasks import UNREACHABLE, retrain_cf
 
 RETRAIN_NOT_QUEUED = (
@@ -34,7 +35,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "status", "is_active"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
-    actions = ["activate_version"]
+    actions = ["activate_version", "mark_failed"]
     change_list_template = "admin/training/modelversion/change_list.html"
 
     def has_add_permission(self, request) -> bool:
@@ -60,6 +61,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
         """
         if not self.has_change_permission(request):
             raise PermissionDenied
+        if busy := services.run_under_way(kind=ModelKind.CF):
+            self.message_user(request, busy, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:training_modelversion_changelist"))
 
         def enqueue() -> None:
             try:
@@ -110,6 +114,15 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
             return
         self.message_user(request, f"Version #{version.pk} is now active.", messages.SUCCESS)
+
+    @admin.action(description="Mark failed: the run's process died", permissions=["change"])
+    def mark_failed(self, request, queryset) -> None:
+        marked = queryset.filter(status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED,
+            error="Marked failed by a curator: its process died.",
+            finished_at=timezone.now(),
+        )
+        self.message_user(request, f"{marked} running runs marked failed.")
 
 
 @admin.register(ListenerVector)

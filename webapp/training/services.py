@@ -86,11 +86,32 @@ def runs_stale_mark_failed() -> int:
     )
 
 
+def run_under_way(*, kind: str) -> str | None:
+    """Why a new run of `kind` must wait (one is running and reporting), else None."""
+    runs_stale_mark_failed()
+    running = ModelVersion.objects.filter(kind=kind, status=RunStatus.RUNNING).first()
+    if running is None:
+        return None
+    last = running.heartbeat_at or running.started_at
+    return (
+        f"A {kind} run is under way (version #{running.pk}, last progress "
+        f"{last:%Y-%m-%d %H:%M} UTC): wait for it. If its process died, mark it failed in "
+        f"admin (Model versions), as happens by itself after "
+        f"{STALE_RUN_AFTER.total_seconds() / 60:g} minutes without progress."
+    )
+
+
 class VersionRun:
-    """One training run's row: progress while it runs, its outcome when it ends."""
+    """One training run's row: progress while it runs, its outcome when it ends.
+
+    One run of a kind at a time: a second start (the admin's button during the Monday step,
+    a redelivered task) raises TrainingError, since two runs would race to activate, and the
+    audio model trained against the first CF version would stop serving when the second won.
+    """
 
     def __init__(self, *, kind: str, params: dict, task_id: str, progress: Progress | None):
-        runs_stale_mark_failed()
+        if busy := run_under_way(kind=kind):
+            raise TrainingError(busy)
         self.version = ModelVersion.objects.create(kind=kind, params=params, task_id=task_id[:64])
         self.started = time.monotonic()
         self._progress = progress
