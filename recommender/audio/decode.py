@@ -18,6 +18,7 @@ SAMPLE_RATE = 22_050  # every analysis and the CNN work at this rate
 MIN_SECONDS = 1.0  # shorter clips carry no tempo, key or bar structure to speak of
 MAX_SECONDS = 120.0  # longer files are analysed on a centred excerpt this long
 SILENCE_PEAK = 10 ** (-70 / 20)  # a peak below -70 dBFS is silence
+MAX_PEAK = 16.0  # +24 dBFS: float audio past this is not audio but a corrupt file
 DECODABLE = ("wav", "flac", "ogg", "oga", "opus", "mp3")
 
 
@@ -92,8 +93,14 @@ def _checked(name: str, samples: np.ndarray, rate: int, duration: float, offset:
     seconds = samples.size / rate
     if seconds < MIN_SECONDS:
         raise AudioError(
-            f"{name}: the clip is {seconds:.2f} s long; at least {MIN_SECONDS:g} s is needed"
+            f"{name}: the clip is {np.floor(seconds * 1000) / 1000:.3f} s long (rounded down), "
+            f"shorter than the {MIN_SECONDS:g} s needed"
         )
-    if float(np.max(np.abs(samples))) < SILENCE_PEAK:
+    peak = float(np.max(np.abs(samples)))
+    if peak < SILENCE_PEAK:
         raise AudioError(f"{name}: the audio is silent (peak below -70 dBFS)")
+    if peak > MAX_PEAK:
+        raise AudioError(
+            f"{name}: sample values reach {peak:.3g}, far outside audio's -1..1 (corrupt file)"
+        )
     return Decoded(samples=samples, sample_rate=rate, duration_s=duration, offset_s=offset)

@@ -67,7 +67,10 @@ def test_saving_a_track_again_does_not_reanalyse_the_same_file(
         (ContentFile(b"RIFF....WAVEnot really", name="broken.wav"), "cannot decode"),
         (ContentFile(b"Dear diary, " * 100, name="diary.mp3"), "cannot decode"),
         (silence_file(), "silent"),
-        (ContentFile(clip_bytes("wav", seconds=0.5), name="blip.wav"), "0.50 s long"),
+        (
+            ContentFile(clip_bytes("wav", seconds=0.5), name="blip.wav"),
+            "0.500 s long (rounded down)",
+        ),
         (ContentFile(b"\x00\x00\x00 ftypM4A ", name="song.m4a"), "unsupported audio format"),
     ],
 )

@@ -135,3 +135,20 @@ def test_the_command_prints_one_json_object_per_file(tmp_path, capsys):
     estimates = {"tempo", "key", "mode", "time_signature"}
     assert estimates | {"loudness"} | {f"{name}_confidence" for name in estimates} <= set(lines[0])
     assert lines[1]["file"] == str(bad) and "cannot decode" in lines[1]["error"]
+
+
+def test_sample_values_far_outside_audio_are_a_corrupt_file_said_plainly(tmp_path):
+    import soundfile
+
+    from recommender.audio.decode import load_audio as decode
+
+    t = np.arange(2 * SR) / SR
+    huge = tmp_path / "huge.wav"
+    soundfile.write(huge, (1e30 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), SR,
+                    subtype="FLOAT")  # fmt: skip
+    with pytest.raises(AudioError, match="far outside audio's -1..1 .corrupt file."):
+        decode(huge)
+    short = tmp_path / "short.wav"
+    soundfile.write(short, (0.5 * np.sin(2 * np.pi * 440 * t[: SR - 10])).astype(np.float32), SR)
+    with pytest.raises(AudioError, match=r"0\.999 s long \(rounded down\), shorter than"):
+        decode(short)
