@@ -30,7 +30,7 @@ from recommender.standardize import row_stats
 from recommender.topk import top_columns
 
 POOL_SIZE = 300  # candidates per listener handed to the playlist rules
-POOL_PER_ARTIST = 10  # at most this many of a pool's candidates by one artist (when given)
+POOL_PER_ARTIST = 10  # a pool with too few artists keeps at most this many by each (when given)
 BATCH_CELLS = 1 << 23  # listeners x candidates per inner batch: 32 MiB per float32 matrix
 DEFAULT_WEIGHT = 1.0  # weight of a model that has none in `weights`
 COLD_START_POPULARITY_WEIGHT = 1.0  # popularity's least weight for fallback listeners
@@ -102,9 +102,10 @@ def blend(
     excluded here as well. `penalty` (same shape) is subtracted from the blended score (the
     "not for me" damping). A scorer of kind "popularity", when given, is also the cold-start
     fallback. `index` is `IdMap(track_ids)` when the caller already has it. With `artists`
-    (each candidate's artist, any integer labels) a pool keeps at most `pool_per_artist`
-    candidates by one artist: a playlist takes only a few tracks by each, so one prolific
-    artist the listener loves must not fill the pool and leave the playlist short.
+    (each candidate's artist, any integer labels) a pool that holds fewer than
+    pool_size / `pool_per_artist` artists is taken again with at most `pool_per_artist` by
+    each: a playlist takes only a few tracks by one artist, so a prolific artist the listener
+    loves must not fill the pool and leave the playlist short.
     """
     track_ids = np.asarray(track_ids, dtype=np.int64).ravel()
     w = resolve_weights(scorers, weights)
@@ -298,12 +299,13 @@ def spread_artists(
     ranking: np.ndarray, cols: np.ndarray, artists: np.ndarray, per_artist: int
 ) -> np.ndarray:
     """`cols` (each row's best columns of `ranking`, best first, -1 padded) again for the rows
-    where one artist holds more than `per_artist` of them: the best columns with each artist's
-    past its best `per_artist` left out. Only those rows are ranked again, each on a widening
-    head of its best columns, so a pool usually costs no more than before.
+    whose columns hold fewer than pool_size / `per_artist` artists: the best columns with each
+    artist's past its best `per_artist` left out. Only those rows are ranked again, each on a
+    widening head of its best columns; a row that spans enough artists is left as it is (the
+    playlist's own rules take at most two by each).
     """
     per_artist = max(int(per_artist), 1)
-    crowded = np.flatnonzero(_over_cap(cols, artists, per_artist))
+    crowded = np.flatnonzero(_too_few_artists(cols, artists, cols.shape[1] // per_artist))
     if crowded.size == 0:
         return cols
     cols = cols.copy()
@@ -323,13 +325,12 @@ def spread_artists(
     return cols
 
 
-def _over_cap(cols: np.ndarray, artists: np.ndarray, per_artist: int) -> np.ndarray:
-    """(B,) True where some artist has more than `per_artist` of the row's columns."""
-    if cols.shape[1] <= per_artist:
-        return np.zeros(cols.shape[0], dtype=bool)
+def _too_few_artists(cols: np.ndarray, artists: np.ndarray, least: int) -> np.ndarray:
+    """(B,) True where the row's columns are full but hold fewer than `least` artists."""
     labels = np.sort(np.where(cols >= 0, artists[np.maximum(cols, 0)], -1), axis=1)
-    same = labels[:, per_artist:] == labels[:, :-per_artist]
-    return (same & (labels[:, per_artist:] >= 0)).any(axis=1)
+    distinct = 1 + (labels[:, 1:] != labels[:, :-1]).sum(axis=1)
+    full = (cols >= 0).all(axis=1)  # a short row has no more candidates to reach for
+    return full & (distinct < least)
 
 
 def _occurrence(cols: np.ndarray, artists: np.ndarray) -> np.ndarray:

@@ -121,7 +121,7 @@ class Rules:
     new_artist_share: bool = True
     flow: bool = True
     pool_size: int = POOL_SIZE
-    pool_per_artist: int = POOL_PER_ARTIST  # a pool's candidates by one artist, at most
+    pool_per_artist: int = POOL_PER_ARTIST  # by one artist, in a pool with too few artists
     not_for_me_penalty: float = NOT_FOR_ME_PENALTY
     reasons: bool = True  # offline evaluation switches them off: they change no pick
 
