@@ -184,6 +184,29 @@ def test_a_duplicate_artist_is_a_form_error_not_a_crash(curator_client):
     assert "already exists" in str(response.context["adminform"].form.errors)
 
 
+def test_the_second_artist_of_a_shared_name_can_be_edited(curator_client):
+    from webapp.catalog.services import artists_resolve
+
+    us, uk = artists_resolve(
+        refs=[
+            TrackRef("Nirvana", "a", artist_mbid="24412926-c7bd-48e8-afad-8a285b42e131"),
+            TrackRef("Nirvana", "b", artist_mbid="5b11f4ce-a62d-471e-81fc-a69a8278c7da"),
+        ]
+    )
+    second = Artist.objects.get(pk=uk)
+    url = reverse("admin:catalog_artist_change", args=[uk])
+    response = curator_client.post(
+        url, {"name": "Nirvana", "mbid": str(second.mbid), "is_synthetic": ""}
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Artist.objects.get(pk=uk).name_normalized == second.name_normalized != "nirvana"
+    same = curator_client.post(
+        reverse("admin:catalog_artist_change", args=[us]),
+        {"name": "Nirvana", "mbid": "24412926-c7bd-48e8-afad-8a285b42e131", "is_synthetic": ""},
+    )
+    assert same.status_code == 302
+
+
 def test_the_admin_shows_a_tokens_prefix_only_even_to_superusers(client, curator, signals):
     listener, _ = signals
     token = listener_token_regenerate(user=listener)

@@ -94,3 +94,19 @@ def test_names_are_cut_to_the_column_length_before_they_are_stored():
 
     track = Track.objects.select_related("artist").get(pk=track_id)
     assert len(track.artist.name) == len(track.title) == len(track.release_name) == 300
+
+
+def test_an_artist_known_by_name_only_takes_one_of_two_mbids_in_a_batch():
+    (known,) = artists_resolve(refs=[TrackRef("Nirvana", "a")])
+
+    first, second, again = artists_resolve(
+        refs=[
+            TrackRef("Nirvana", "b", artist_mbid=M1),
+            TrackRef("Nirvana", "c", artist_mbid=M2),
+            TrackRef("nirvana", "d", artist_mbid=M2),
+        ]
+    )
+
+    assert first == known and second == again != known
+    assert str(Artist.objects.get(pk=known).mbid) == M1
+    assert str(Artist.objects.get(pk=second).mbid) == M2

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from webapp.catalog.inputs import mbid_parse
 from webapp.catalog.models import Artist, Track
 from webapp.catalog.normalize import normalize_name
+from webapp.catalog.services import same_name_key
 
 
 class ArtistForm(forms.ModelForm):
@@ -25,6 +26,9 @@ class ArtistForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         key = normalize_name(cleaned.get("name") or "")
+        mbid = cleaned.get("mbid")
+        if mbid is not None and self.instance.name_normalized == same_name_key(key, mbid):
+            key = self.instance.name_normalized  # the second artist of a shared name stays so
         if Artist.objects.filter(name_normalized=key).exclude(pk=self.instance.pk).exists():
             raise ValidationError({"name": "An artist with this name already exists."})
         self.instance.name_normalized = key

@@ -67,9 +67,10 @@ def artists_resolve(*, refs: Sequence[TrackRef], names: _Names | None = None) ->
     for key, ref in zip(keys, refs, strict=True):
         wanted.setdefault(key, ref)
     by_mbid, by_name = _artists_known(wanted)
-    missing = {key: ref for key, ref in wanted.items() if _known(key, by_mbid, by_name) is None}
+    claimed = _claimed(wanted, by_mbid, by_name)
+    missing = {key: ref for key, ref in wanted.items() if _known(key, by_mbid, claimed) is None}
     if missing:
-        _artists_create(missing, by_mbid, by_name)
+        _artists_create(missing, by_mbid, claimed)
         by_mbid, by_name = _artists_known(missing, by_mbid, by_name)
     ids = {key: _known(key, by_mbid, by_name) for key in wanted}
     if lost := [key for key, found in ids.items() if found is None]:  # never expected
@@ -90,6 +91,19 @@ def _artists_known(keys: Iterable[_ArtistKey], by_mbid=None, by_name=None):
             for name, pk, mbid in rows.values_list("name_normalized", "id", "mbid")
         )
     return by_mbid, by_name
+
+
+def _claimed(wanted: Iterable[_ArtistKey], by_mbid: dict, by_name: dict) -> dict:
+    """`by_name` as this batch will leave it: an artist known by name only takes the first
+    MBID the batch gives it, so a second MBID for that name is another artist of the name."""
+    claimed = dict(by_name)
+    for key in wanted:
+        if key.mbid is None or key.mbid in by_mbid or key.name_normalized not in claimed:
+            continue
+        artist_id, held = claimed[key.name_normalized]
+        if held is None:
+            claimed[key.name_normalized] = (artist_id, key.mbid)
+    return claimed
 
 
 def _known(key: _ArtistKey, by_mbid: dict, by_name: dict) -> int | None:
