@@ -135,3 +135,15 @@ def test_curators_tags_alone_build_a_version_before_anything_is_crawled(curator)
     version = culture_rebuild()
     assert version.is_active
     assert [t.term for t in artist_top_terms(artist=band)] == ["dream pop"]
+
+
+def test_a_rebuild_while_another_is_under_way_is_a_rebuild_error_not_a_crash(scene):
+    from django.utils import timezone
+
+    from webapp.training.models import ModelVersion
+
+    running = ModelVersion.objects.create(kind="culture", heartbeat_at=timezone.now())
+    before = ModelVersion.objects.count()
+    with pytest.raises(RebuildError, match=f"#{running.pk}"):
+        culture_rebuild(force=True)
+    assert ModelVersion.objects.count() == before  # nothing started beside it

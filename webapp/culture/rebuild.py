@@ -28,7 +28,7 @@ from webapp.catalog.models import Track
 from webapp.culture.models import CoMention, Document, ManualTag, Mention, TrackMention
 from webapp.training.models import ModelKind, ModelVersion, RunStatus
 from webapp.training.selectors import model_version_active
-from webapp.training.services import VersionRun, version_activate
+from webapp.training.services import TrainingError, VersionRun, version_activate
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -84,9 +84,12 @@ def culture_rebuild(
     """Build, save and activate a culture version from every stored document."""
     params = params or culture_params_default()
     now = now or timezone.now()
-    run = VersionRun(
-        kind=ModelKind.CULTURE, params=asdict(params), task_id=task_id, progress=progress
-    )
+    try:
+        run = VersionRun(
+            kind=ModelKind.CULTURE, params=asdict(params), task_id=task_id, progress=progress
+        )
+    except TrainingError as exc:  # another rebuild is under way: said like any other refusal
+        raise RebuildError(str(exc)) from exc
     try:
         return _rebuild(run, params, force, now)
     except BaseException as exc:  # Ctrl-C and SIGTERM too: the row must not stay "running"
