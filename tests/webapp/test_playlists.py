@@ -284,11 +284,11 @@ def test_one_whole_week_build_of_a_week_runs_at_a_time(world):
     assert week_run(week=WEEK, playlists_only=True).status == "succeeded"
 
 
-def test_curators_mark_a_build_whose_process_died_failed(world, admin_client):
+def test_curators_mark_a_build_whose_process_died_failed(world, curator_client):
     from webapp.playlists.weekly import build_begin
 
     dead = build_begin(week=WEEK, whole_week=True)
-    response = admin_client.post(
+    response = curator_client.post(
         "/admin/playlists/weeklybuild/",
         {"action": "mark_failed", "_selected_action": [dead.pk]},
         follow=True,
@@ -296,3 +296,61 @@ def test_curators_mark_a_build_whose_process_died_failed(world, admin_client):
     assert response.status_code == 200
     dead.refresh_from_db()
     assert dead.status == "failed" and "curator" in dead.error
+
+
+def test_a_chunk_computed_before_a_listeners_rebuild_does_not_overwrite_it(world):
+    """The Monday chunk read a listener's controls; the listener then hid an artist and
+    rebuilt; the chunk's older playlist must not come back over the rebuilt one."""
+    from django.utils import timezone
+
+    from tests.webapp.test_playlist_write_race import _batch
+    from webapp.playlists import services
+
+    users, _ = world
+    listener, other = users[0][0], users[0][1]
+    computed_at = timezone.now()  # the chunk reads everyone's signals here
+    week_run(week=WEEK, user_ids=[listener.pk], playlists_only=True)  # the rebuild, written
+    rebuilt = [item.track_id for item in items_of(listener)]
+    stale = [t for t in Track.objects.values_list("pk", flat=True) if t not in rebuilt][:3]
+    serving = services.Serving((), {}, None, None, {})
+
+    wrote = services._write(
+        _batch([listener.pk, other.pk], stale), week=WEEK, serving=serving, build=None,
+        computed_at=computed_at,
+    )  # fmt: skip
+
+    assert wrote == 1  # only the listener without a newer playlist
+    assert [item.track_id for item in items_of(listener)] == rebuilt
+    assert [item.track_id for item in items_of(other)] == stale
+
+
+def test_two_starts_at_once_leave_one_running_whole_week_build(world, monkeypatch):
+    """The check before the insert can race; the database's partial unique constraint is
+    what holds, and the loser is told why."""
+    from webapp.playlists import weekly
+
+    first = weekly.build_begin(week=WEEK, whole_week=True)
+    real, calls = weekly._refuse_if_running, []
+
+    def raced(week):  # the second start checked before the first had inserted
+        calls.append(week)
+        if len(calls) > 1:
+            real(week)
+
+    monkeypatch.setattr(weekly, "_refuse_if_running", raced)
+    with pytest.raises(weekly.BuildRunning, match=f"#{first.pk}"):
+        weekly.build_begin(week=WEEK, whole_week=True)
+    assert WeeklyBuild.objects.filter(week=WEEK, status="running").count() == 1
+
+
+def test_audio_waits_while_a_cf_run_is_under_way(world):
+    """The CNN learns the CF version that will serve: with another CF run under way (the
+    admin's button during the Monday job) the audio step is skipped, saying why."""
+    from django.utils import timezone
+
+    from webapp.playlists.weekly import build_begin, step_audio
+    from webapp.training.models import ModelVersion
+
+    running = ModelVersion.objects.create(kind="cf", heartbeat_at=timezone.now())
+    outcome = step_audio(build_id=build_begin(week=WEEK).pk)
+    assert outcome["status"] == "skipped" and f"#{running.pk}" in outcome["reason"]

@@ -9,6 +9,7 @@ predicted CF vector and embedding, so it can be recommended before anyone plays 
 
 import contextlib
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -191,7 +192,8 @@ def _track_ref(path: Path) -> TrackRef:
     one scan must not stop on one file's odd tags."""
     tags = read_tags(path)
     artist = _tag_text(tags.artist) or _tag_text(path.parent.name) or UNKNOWN_ARTIST
-    duration = int(tags.duration_s * 1000) if tags.duration_s else None
+    seconds = tags.duration_s
+    duration = int(seconds * 1000) if seconds and math.isfinite(seconds) else None
     return TrackRef(
         artist_name=artist,
         track_name=_tag_text(tags.title) or _tag_text(path.stem) or path.suffix,

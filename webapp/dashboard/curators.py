@@ -36,7 +36,7 @@ GRANTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("playlists", "weeklyplaylistitem"): READ,
     ("playlists", "blendsettings"): ("view", "change"),
     ("playlists", "curatorblock"): ALL,
-    ("playlists", "weeklybuild"): READ,
+    ("playlists", "weeklybuild"): ("view", "change"),  # change: mark a dead build failed
     ("playlists", "hiddenartist"): READ,
     ("playlists", "playlistsettings"): READ,
     ("django_celery_beat", "periodictask"): ALL,

@@ -124,6 +124,13 @@ class WeeklyBuild(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week"],
+                condition=models.Q(status="running", whole_week=True),
+                name="weeklybuild_one_running_week",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"week of {self.week} #{self.pk} {self.status}"

@@ -114,6 +114,7 @@ def playlists_build(
     written = 0
     for lo in range(0, len(user_ids), CHUNK_LISTENERS):
         chunk = sorted(int(u) for u in user_ids[lo : lo + CHUNK_LISTENERS])
+        computed_at = timezone.now()  # what the listeners' signals and controls said then
         listeners = listener_batch(user_ids=chunk, catalog=serving.catalog, cf=serving.cf)
         batch = build_playlists(
             listeners,
@@ -122,7 +123,7 @@ def playlists_build(
             serving.weights,
             listener_controls(user_ids=listeners.ids, week=week),
         )
-        wrote = _write(batch, week=week, serving=serving, build=build)
+        wrote = _write(batch, week=week, serving=serving, build=build, computed_at=computed_at)
         written += wrote
         if build is not None:
             WeeklyBuild.objects.filter(pk=build.pk).update(
@@ -133,8 +134,20 @@ def playlists_build(
     return written
 
 
-def _write(batch: PlaylistBatch, *, week: dt.date, serving: Serving, build) -> int:
-    """Replace the batch's listeners' playlists for the week, in one transaction."""
+def _write(
+    batch: PlaylistBatch,
+    *,
+    week: dt.date,
+    serving: Serving,
+    build,
+    computed_at: dt.datetime | None = None,
+) -> int:
+    """Replace the batch's listeners' playlists for the week, in one transaction.
+
+    A listener whose playlist for the week was written after `computed_at` (when the batch
+    read their signals and controls) keeps it: it is newer than this one (a "rebuild now"
+    after hiding an artist, while the Monday chunk holding them was still computing).
+    """
     now = timezone.now()
     names = _reason_names(batch)
     kinds = list(batch.kinds)
@@ -150,6 +163,12 @@ def _write(batch: PlaylistBatch, *, week: dt.date, serving: Serving, build) -> i
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        if computed_at is not None and alive:
+            alive -= set(
+                WeeklyPlaylist.objects.filter(
+                    week=week, user_id__in=alive, created_at__gt=computed_at
+                ).values_list("user_id", flat=True)
+            )
         _week_delete(alive, week)
         rows = [row for row, user_id in enumerate(ids) if user_id in alive]
         playlists = WeeklyPlaylist.objects.bulk_create(

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from webapp.playlists.selectors import listener_ids_all
 from webapp.playlists.services import CHUNK_LISTENERS, Serving, playlists_build, serving_now
 from webapp.training.evaluation import cf_tune
 from webapp.training.models import CFTuning, ModelKind, RunStatus
-from webapp.training.services import TrainingError, cf_retrain
+from webapp.training.services import TrainingError, cf_retrain, run_under_way
 
 log = logging.getLogger(__name__)
 #: The week's steps in the order they run (and are shown), before the playlists.
@@ -50,21 +51,28 @@ def build_begin(*, week: dt.date, task_id: str = "", whole_week: bool = False) -
     is never refused."""
     builds_stale_mark_failed()
     if whole_week:
-        running = WeeklyBuild.objects.filter(
-            week=week, status=RunStatus.RUNNING, whole_week=True
-        ).first()
-        if running is not None:
-            last = running.heartbeat_at or running.started_at
-            raise BuildRunning(
-                f"Weekly build #{running.pk} for {week} is running (last progress "
-                f"{last:%Y-%m-%d %H:%M} UTC). Wait for it; if its process died, mark it failed "
-                f"in admin (Weekly builds), as happens by itself after "
-                f"{STALE_BUILD_AFTER.total_seconds() / 3600:g} hours "
-                "without progress."
+        _refuse_if_running(week)
+    try:
+        with transaction.atomic():  # the database holds one running whole-week build a week
+            return WeeklyBuild.objects.create(
+                week=week, task_id=task_id[:64], heartbeat_at=timezone.now(), whole_week=whole_week
             )
-    return WeeklyBuild.objects.create(
-        week=week, task_id=task_id[:64], heartbeat_at=timezone.now(), whole_week=whole_week
-    )
+    except IntegrityError:  # another start won the race between the check and the insert
+        _refuse_if_running(week)
+        raise
+
+
+def _refuse_if_running(week: dt.date) -> None:
+    running = WeeklyBuild.objects.filter(week=week, status=RunStatus.RUNNING, whole_week=True)
+    running = running.first()
+    if running is not None:
+        last = running.heartbeat_at or running.started_at
+        raise BuildRunning(
+            f"Weekly build #{running.pk} for {week} is running (last progress "
+            f"{last:%Y-%m-%d %H:%M} UTC). Wait for it; if its process died, mark it failed "
+            f"in admin (Weekly builds), as happens by itself after "
+            f"{STALE_BUILD_AFTER.total_seconds() / 3600:g} hours without progress."
+        )
 
 
 def build_fail(*, build_id: int, error: str) -> None:
@@ -134,6 +142,8 @@ def step_audio(*, build_id: int) -> dict:
     (skipped when no track has audio)."""
 
     def work() -> dict:
+        if busy := run_under_way(kind=ModelKind.CF):  # the CNN learns the CF version to serve
+            return {"status": "skipped", "reason": f"Audio waits for CF: {busy}"}
         pending = tracks_needing_analysis()
         analysed = tracks_analyze(track_ids=pending, workers=AUDIO_WORKERS) if pending else []
         if not analysed_tracks():
