@@ -322,6 +322,18 @@ def test_a_chunk_computed_before_a_listeners_rebuild_does_not_overwrite_it(world
     assert wrote == 1  # only the listener without a newer playlist
     assert [item.track_id for item in items_of(listener)] == rebuilt
     assert [item.track_id for item in items_of(other)] == stale
+    # the other order: the rebuild's inputs are newer, though the chunk wrote first
+    later = timezone.now()
+    services._write(
+        _batch([listener.pk], stale), week=WEEK, serving=serving, build=None,
+        computed_at=later - dt.timedelta(seconds=5),
+    )  # fmt: skip
+    assert [item.track_id for item in items_of(listener)] == rebuilt  # still the newer inputs
+    services._write(
+        _batch([listener.pk], stale), week=WEEK, serving=serving, build=None, computed_at=later
+    )
+    assert [item.track_id for item in items_of(listener)] == stale
+    assert WeeklyPlaylist.objects.get(user=listener, week=WEEK).created_at == later
 
 
 def test_two_starts_at_once_leave_one_running_whole_week_build(world, monkeypatch):

@@ -144,11 +144,12 @@ def _write(
 ) -> int:
     """Replace the batch's listeners' playlists for the week, in one transaction.
 
-    A listener whose playlist for the week was written after `computed_at` (when the batch
-    read their signals and controls) keeps it: it is newer than this one (a "rebuild now"
-    after hiding an artist, while the Monday chunk holding them was still computing).
+    A playlist's `created_at` is when its inputs were read (`computed_at`, else now). A
+    listener whose playlist for the week was made from later inputs keeps it: it is newer than
+    this one (a "rebuild now" after hiding an artist, while the Monday chunk holding them was
+    still computing), whichever of the two transactions gets the listener's lock first.
     """
-    now = timezone.now()
+    now = computed_at or timezone.now()
     names = _reason_names(batch)
     kinds = list(batch.kinds)
     columns = [kinds.index(kind) if kind in kinds else -1 for kind in CONTRIBUTION_KINDS]
