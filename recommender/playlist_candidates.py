@@ -66,13 +66,14 @@ def not_curator_blocked(catalog: Catalog) -> np.ndarray:
 
 
 def never_had(listeners: ListenerBatch, controls: Controls, candidates: Candidates) -> Cells:
-    """Played, saved (the history) and skipped tracks: (rows, candidate columns)."""
+    """Played, saved (the history), skipped and unsaved tracks: (rows, candidate columns)."""
     history = listeners.history.tocoo()
     played = candidates.index.index_of(listeners.history_items.ids[history.col])
     skipped = candidates.index.index_of(controls.skipped.ids)
+    unsaved = candidates.index.index_of(controls.unsaved.ids)
     return (
-        np.concatenate([history.row, controls.skipped.rows]),
-        np.concatenate([played, skipped]),
+        np.concatenate([history.row, controls.skipped.rows, controls.unsaved.rows]),
+        np.concatenate([played, skipped, unsaved]),
     )
 
 

@@ -99,13 +99,14 @@ class Controls:
 
     discovery: np.ndarray | None = None  # (B,) 0 familiar .. 1 discover; NaN: the default
     skipped: Pairs = field(default_factory=Pairs)  # tracks skipped: had, never again
+    unsaved: Pairs = field(default_factory=Pairs)  # saved once, taken out since: had
     refused: Pairs = field(default_factory=Pairs)  # "not for me" tracks: never again
     damped_artists: Pairs = field(default_factory=Pairs)  # artists of "not for me" tracks
     hidden_artists: Pairs = field(default_factory=Pairs)  # "don't recommend this artist"
     previous: Pairs = field(default_factory=Pairs)  # tracks of previous weekly playlists
 
     def take(self, rows: np.ndarray) -> Controls:
-        pairs = ("skipped", "refused", "damped_artists", "hidden_artists", "previous")
+        pairs = ("skipped", "unsaved", "refused", "damped_artists", "hidden_artists", "previous")
         discovery = None if self.discovery is None else np.asarray(self.discovery)[rows]
         return Controls(discovery, **{name: getattr(self, name).take(rows) for name in pairs})
 

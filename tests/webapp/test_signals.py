@@ -30,7 +30,7 @@ T0 = 1_700_000_000
 def tables() -> tuple[list, list]:
     tracks = TrackSignal.objects.order_by("user_id", "track_id").values_list(
         "user_id", "track_id", "play_count", "first_played_at", "last_played_at", "saved_at",
-        "skip_count", "last_skipped_at", "refused_at",
+        "skip_count", "last_skipped_at", "refused_at", "unsaved_at",
     )  # fmt: skip
     artists = ArtistSignal.objects.order_by("user_id", "artist_id").values_list(
         "user_id", "artist_id", "visit_count", "first_visited_at", "last_visited_at"
@@ -114,3 +114,55 @@ def test_played_saved_skipped_and_refused_tracks_are_had_and_only_they():
         "play": 1.0, "save": 5.0, "visit": 0.0, "skip": 0.0,
     })  # fmt: skip
     assert set(positive.tolist()) == {played.pk, saved.pk}  # a skip or refusal is no evidence
+
+
+def test_a_track_saved_then_taken_out_of_the_library_is_still_had():
+    """The listener saved it once: they know it. Unsaving it must not make it a pick again
+    (it did: the save row went and the signal row with it); CF no longer counts the save."""
+    from webapp.listening.models import TrackUnsave
+
+    users, groups = make_world(n_users_per_group=1, n_tracks_per_group=4, n_artists_per_group=1)
+    listener = listener_create(username="unsaver")
+    kept, dropped = groups[1][:2]
+    track_save(user=listener, track=dropped)
+    track_unsave(user=listener, track=dropped)
+    track_unsave(user=listener, track=kept)  # never saved: nothing to record
+    _, had = listeners_had(user_ids=[listener.pk])
+    assert had.tolist() == [dropped.pk]
+    _, positive, _ = signals_weighted(user_ids=[listener.pk])
+    assert dropped.pk not in positive.tolist()
+    assert TrackUnsave.objects.filter(user=listener).count() == 1
+    kept_tables = tables()
+    call_command("rebuild_signals", stdout=io.StringIO())
+    assert tables() == kept_tables  # the rebuild reads unsaves from their raw rows
+    track_save(user=listener, track=dropped)  # saved again, then the unsave deleted by hand
+    TrackUnsave.objects.filter(user=listener).delete()
+    assert TrackSignal.objects.get(user=listener, track=dropped).unsaved_at is None
+    track_unsave(user=listener, track=dropped)
+    TrackUnsave.objects.filter(user=listener).delete()
+    assert not TrackSignal.objects.filter(user=listener).exists()  # nothing left: row gone
+
+
+def test_the_weekly_playlist_never_offers_a_track_the_listener_unsaved(monkeypatch):
+    """End to end: saved, taken out of the library, then the week is built."""
+    import datetime as dt
+
+    from webapp.playlists.models import WeeklyPlaylistItem
+    from webapp.playlists.weekly import week_run
+    from webapp.training import services as training
+
+    users, groups = make_world(n_users_per_group=6, n_tracks_per_group=20, n_artists_per_group=10)
+    training.cf_retrain()
+    listener = users[0][0]
+    week = dt.date(2026, 11, 23)
+    week_run(week=week, user_ids=[listener.pk], playlists_only=True)
+    picked = WeeklyPlaylistItem.objects.filter(playlist__user=listener).values_list(
+        "track__pk", flat=True
+    )
+    unsaved = next(iter(picked))
+    track_save(user=listener, track=type(groups[0][0]).objects.get(pk=unsaved))
+    track_unsave(user=listener, track=type(groups[0][0]).objects.get(pk=unsaved))
+    week_run(week=week, user_ids=[listener.pk], playlists_only=True)  # the week rebuilt
+    again = WeeklyPlaylistItem.objects.filter(playlist__user=listener, playlist__week=week)
+    again = set(again.values_list("track_id", flat=True))
+    assert again and unsaved not in again

@@ -168,6 +168,18 @@ class TrackRefusal(models.Model):
         ]
 
 
+class TrackUnsave(models.Model):
+    """A saved track taken out of the library. The listener has had it (they saved it once),
+    so it stays out of their picks; the save row itself is gone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE)
+    unsaved_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "track"], name="unsave_user_track")]
+
+
 class TrackSignal(models.Model):
     """One row per (listener, track): every signal the listener left on the track.
 
@@ -187,6 +199,9 @@ class TrackSignal(models.Model):
     skip_count = models.PositiveIntegerField(default=0)
     last_skipped_at = models.DateTimeField(null=True, blank=True)
     refused_at = models.DateTimeField(null=True, blank=True)
+    unsaved_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last taken out of the library (saved before)."
+    )
 
     class Meta:
         constraints = [

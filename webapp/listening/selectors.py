@@ -234,13 +234,15 @@ def signals_weighted(
 def listeners_had(*, user_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(listener ids, track ids) of every track each listener has *had*: never recommend these.
 
-    Had = played, saved, skipped or refused ("not for me"). An artist-page visit is not a
-    had: it is interest in the artist, and the artist's unplayed tracks stay recommendable.
+    Had = played, saved (now, or before an unsave), skipped or refused ("not for me"). An
+    artist-page visit is not a had: it is interest in the artist, and the artist's unplayed
+    tracks stay recommendable.
     """
     users, tracks = sql_arrays(
         f"""SELECT user_id, track_id FROM listening_tracksignal
             WHERE (play_count > 0 OR saved_at IS NOT NULL OR skip_count > 0
-                   OR refused_at IS NOT NULL) AND {_users_where(user_ids)}""",
+                   OR refused_at IS NOT NULL OR unsaved_at IS NOT NULL)
+              AND {_users_where(user_ids)}""",
         ("i8", "i8"),
     )
     return users, tracks

@@ -29,6 +29,7 @@ from webapp.listening.models import (
     Skip,
     TrackRefusal,
     TrackSignal,
+    TrackUnsave,
     api_token_hash,
     new_api_token,
 )
@@ -157,8 +158,12 @@ def track_save(*, user: User, track: Track, source: str = ListenSource.BROWSER) 
 
 
 def track_unsave(*, user: User, track: Track) -> None:
+    """Take the track out of the library. It was saved, so the listener has had it: an
+    unsave is recorded and the track stays out of their picks (CF no longer counts the save)."""
     with transaction.atomic():
-        SavedTrack.objects.filter(user=user, track=track).delete()
+        deleted, _ = SavedTrack.objects.filter(user=user, track=track).delete()
+        if deleted:
+            TrackUnsave.objects.create(user=user, track=track, unsaved_at=timezone.now())
         signals_changed_on_commit([user.pk])
 
 

@@ -1,6 +1,6 @@
 """The SQL that keeps the signal tables current: triggers per backend, and the full rebuild.
 
-Raw rows (listens, saves, skips, refusals, artist visits) in; `listening_tracksignal` and
+Raw rows (listens, saves, unsaves, skips, refusals, artist visits) in; `listening_tracksignal` and
 `listening_artistsignal` kept equal to their aggregate, in the statement that wrote the raw
 rows. PostgreSQL aggregates listens once per statement (a transition table), so a 5,000-row
 COPY batch costs one grouped upsert, not 5,000; SQLite has row triggers only. The migration
@@ -11,7 +11,10 @@ from __future__ import annotations
 
 _TS = "listening_tracksignal"
 _AS = "listening_artistsignal"
-_EMPTY = "play_count = 0 AND saved_at IS NULL AND skip_count = 0 AND refused_at IS NULL"
+_EMPTY = (
+    "play_count = 0 AND saved_at IS NULL AND skip_count = 0 AND refused_at IS NULL"
+    " AND unsaved_at IS NULL"
+)
 
 # --- PostgreSQL -------------------------------------------------------------------------
 
@@ -45,6 +48,18 @@ _PG_FUNCTIONS = {
         RETURN NULL;""",
     "save_del": f"""
         UPDATE {_TS} SET saved_at = NULL WHERE user_id = OLD.user_id AND track_id = OLD.track_id;
+        DELETE FROM {_TS} WHERE user_id = OLD.user_id AND track_id = OLD.track_id AND {_EMPTY};
+        RETURN NULL;""",
+    "unsave_ins": f"""
+        INSERT INTO {_TS} (user_id, track_id, play_count, skip_count, unsaved_at)
+        VALUES (NEW.user_id, NEW.track_id, 0, 0, NEW.unsaved_at)
+        ON CONFLICT (user_id, track_id) DO UPDATE SET
+            unsaved_at = GREATEST({_TS}.unsaved_at, EXCLUDED.unsaved_at);
+        RETURN NULL;""",
+    "unsave_del": f"""
+        UPDATE {_TS} SET unsaved_at = (SELECT max(u.unsaved_at) FROM listening_trackunsave u
+                                       WHERE u.user_id = OLD.user_id AND u.track_id = OLD.track_id)
+        WHERE user_id = OLD.user_id AND track_id = OLD.track_id;
         DELETE FROM {_TS} WHERE user_id = OLD.user_id AND track_id = OLD.track_id AND {_EMPTY};
         RETURN NULL;""",
     "skip_ins": f"""
@@ -88,6 +103,8 @@ _PG_TRIGGERS = (
     ("listen_del", "listening_listen", "DELETE", "OLD TABLE AS old_rows"),
     ("save_ins", "listening_savedtrack", "INSERT", None),
     ("save_del", "listening_savedtrack", "DELETE", None),
+    ("unsave_ins", "listening_trackunsave", "INSERT", None),
+    ("unsave_del", "listening_trackunsave", "DELETE", None),
     ("skip_ins", "listening_skip", "INSERT", None),
     ("skip_del", "listening_skip", "DELETE", None),
     ("refusal_ins", "listening_trackrefusal", "INSERT", None),
@@ -167,6 +184,21 @@ _SQLITE_TRIGGERS = {
             DELETE FROM {_TS} WHERE user_id = OLD.user_id AND track_id = OLD.track_id
                 AND {_EMPTY};""",
     ),
+    "unsave_ins": (
+        "AFTER INSERT ON listening_trackunsave",
+        f"""INSERT INTO {_TS} (user_id, track_id, play_count, skip_count, unsaved_at)
+            VALUES (NEW.user_id, NEW.track_id, 0, 0, NEW.unsaved_at)
+            ON CONFLICT (user_id, track_id) DO UPDATE SET
+                unsaved_at = {_hi("unsaved_at", "excluded.unsaved_at")};""",
+    ),
+    "unsave_del": (
+        "AFTER DELETE ON listening_trackunsave",
+        f"""UPDATE {_TS} SET unsaved_at = (SELECT max(unsaved_at) FROM listening_trackunsave
+                    WHERE user_id = OLD.user_id AND track_id = OLD.track_id)
+                WHERE user_id = OLD.user_id AND track_id = OLD.track_id;
+            DELETE FROM {_TS} WHERE user_id = OLD.user_id AND track_id = OLD.track_id
+                AND {_EMPTY};""",
+    ),
     "skip_ins": (
         "AFTER INSERT ON listening_skip",
         f"""INSERT INTO {_TS} (user_id, track_id, play_count, skip_count, last_skipped_at)
@@ -225,42 +257,65 @@ def _sqlite_remove() -> list[str]:
     return [f"DROP TRIGGER IF EXISTS dw_signal_{name}" for name in _SQLITE_TRIGGERS]
 
 
-def triggers_install(vendor: str) -> list[str]:
-    """DDL that creates (or replaces) the signal triggers on this backend."""
-    return _pg_install() if vendor == "postgresql" else _sqlite_install()
+def triggers_install(vendor: str, *, unsaves: bool = True) -> list[str]:
+    """DDL that creates (or replaces) the signal triggers on this backend. `unsaves=False`:
+    the triggers as they were before unsaves (listening 0010), for the migrations before it."""
+    statements = _pg_install() if vendor == "postgresql" else _sqlite_install()
+    return statements if unsaves else _without_unsaves(statements)
 
 
-def triggers_remove(vendor: str) -> list[str]:
-    return _pg_remove() if vendor == "postgresql" else _sqlite_remove()
+def triggers_remove(vendor: str, *, unsaves: bool = True) -> list[str]:
+    statements = _pg_remove() if vendor == "postgresql" else _sqlite_remove()
+    return statements if unsaves else _without_unsaves(statements)
+
+
+def _without_unsaves(statements: list[str]) -> list[str]:
+    return [
+        statement.replace(" AND unsaved_at IS NULL", "")
+        for statement in statements
+        if "unsave_" not in statement and "trackunsave" not in statement
+    ]
 
 
 # --- rebuild from the raw rows (portable SQL) ---------------------------------------------
 
 
-def rebuild_sql(vendor: str) -> tuple[str, ...]:
-    """Statements that recompute both signal tables from the raw rows."""
+def rebuild_sql(vendor: str, *, unsaves: bool = True) -> tuple[str, ...]:
+    """Statements that recompute both signal tables from the raw rows (`unsaves=False`: as
+    before listening 0010, for the migration that first filled them)."""
     null = "CAST(NULL AS timestamptz)" if vendor == "postgresql" else "NULL"
+    unsaved_rows = (
+        f"""UNION ALL
+                SELECT user_id, track_id, 0, {null}, {null}, {null}, 0, {null}, {null},
+                       max(unsaved_at)
+                FROM listening_trackunsave GROUP BY user_id, track_id"""
+        if unsaves
+        else ""
+    )
     return (
         f"DELETE FROM {_TS}",
         f"""INSERT INTO {_TS} (user_id, track_id, play_count, first_played_at, last_played_at,
-                              saved_at, skip_count, last_skipped_at, refused_at)
+                              saved_at, skip_count, last_skipped_at, refused_at
+                              {", unsaved_at" if unsaves else ""})
             SELECT user_id, track_id, sum(plays), min(first_p), max(last_p), max(saved),
-                   sum(skips), max(last_s), max(refused)
+                   sum(skips), max(last_s), max(refused) {", max(unsaved)" if unsaves else ""}
             FROM (
                 SELECT user_id, track_id, count(*) AS plays, min(listened_at) AS first_p,
                        max(listened_at) AS last_p, {null} AS saved, 0 AS skips,
-                       {null} AS last_s, {null} AS refused
+                       {null} AS last_s, {null} AS refused, {null} AS unsaved
                 FROM listening_listen GROUP BY user_id, track_id
                 UNION ALL
-                SELECT user_id, track_id, 0, {null}, {null}, saved_at, 0, {null}, {null}
+                SELECT user_id, track_id, 0, {null}, {null}, saved_at, 0, {null}, {null}, {null}
                 FROM listening_savedtrack
                 UNION ALL
                 SELECT user_id, track_id, 0, {null}, {null}, {null}, count(*), max(skipped_at),
-                       {null}
+                       {null}, {null}
                 FROM listening_skip GROUP BY user_id, track_id
                 UNION ALL
-                SELECT user_id, track_id, 0, {null}, {null}, {null}, 0, {null}, refused_at
+                SELECT user_id, track_id, 0, {null}, {null}, {null}, 0, {null}, refused_at,
+                       {null}
                 FROM listening_trackrefusal
+                {unsaved_rows}
             ) AS raw
             GROUP BY user_id, track_id""",
         f"DELETE FROM {_AS}",
@@ -274,5 +329,5 @@ def rebuild_sql(vendor: str) -> tuple[str, ...]:
 #: Writers wait while the tables are rebuilt (PostgreSQL); SQLite's write lock does the same.
 REBUILD_LOCK = (
     "LOCK TABLE listening_listen, listening_savedtrack, listening_skip, listening_trackrefusal,"
-    f" listening_artistvisit, {_TS}, {_AS} IN SHARE ROW EXCLUSIVE MODE"
+    f" listening_trackunsave, listening_artistvisit, {_TS}, {_AS} IN SHARE ROW EXCLUSIVE MODE"
 )

@@ -124,6 +124,10 @@ def listener_controls(*, user_ids: np.ndarray, week: dt.date) -> Controls:
             f"SELECT s.user_id, s.track_id FROM listening_tracksignal s"
             f" WHERE s.skip_count > 0 AND {where}"
         ),
+        unsaved=pairs(
+            f"SELECT s.user_id, s.track_id FROM listening_tracksignal s"
+            f" WHERE s.unsaved_at IS NOT NULL AND {where}"
+        ),
         refused=pairs(
             f"SELECT s.user_id, s.track_id FROM listening_tracksignal s"
             f" WHERE s.refused_at IS NOT NULL AND {where}"

@@ -4,7 +4,14 @@ The signal arrays the models train on are read by webapp.listening.selectors (th
 listening's tables); this module only reads training's own rows and the raw signal times.
 """
 
-from webapp.listening.models import ArtistVisit, Listen, SavedTrack, Skip, TrackRefusal
+from webapp.listening.models import (
+    ArtistVisit,
+    Listen,
+    SavedTrack,
+    Skip,
+    TrackRefusal,
+    TrackUnsave,
+)
 from webapp.training.models import ModelKind, ModelVersion
 
 
@@ -18,11 +25,12 @@ _SIGNAL_TIMES = (
     (ArtistVisit, "visited_at"),
     (Skip, "skipped_at"),
     (TrackRefusal, "refused_at"),
+    (TrackUnsave, "unsaved_at"),
 )
 
 
 def listeners_changed_since(*, since) -> list[int]:
-    """Listeners with a listen, save, artist visit, skip or refusal recorded after `since`."""
+    """Listeners with a listen, save, unsave, artist visit, skip or refusal after `since`."""
     changed: set[int] = set()
     for model, field in _SIGNAL_TIMES:
         rows = model.objects.filter(**{f"{field}__gt": since}).order_by()

@@ -19,7 +19,7 @@ def _sqlite_triggers(install: bool):
         if vendor != "sqlite":
             return
         statements = signal_sql.triggers_install if install else signal_sql.triggers_remove
-        for statement in statements(vendor):
+        for statement in statements(vendor, unsaves=False):  # as they were before 0010
             schema_editor.execute(statement, params=None)
 
     return run
