@@ -269,6 +269,19 @@ def triggers_remove(vendor: str, *, unsaves: bool = True) -> list[str]:
     return statements if unsaves else _without_unsaves(statements)
 
 
+def triggers_execute(
+    schema_editor, *, install: bool, unsaves: bool = True, sqlite_only: bool = False
+) -> None:
+    """Install (or remove) the triggers through a migration's schema editor. `sqlite_only`:
+    only where SQLite must rebuild a table the triggers name (PostgreSQL alters in place)."""
+    vendor = schema_editor.connection.vendor
+    if sqlite_only and vendor != "sqlite":
+        return
+    ddl = triggers_install if install else triggers_remove
+    for statement in ddl(vendor, unsaves=unsaves):
+        schema_editor.execute(statement, params=None)
+
+
 def _without_unsaves(statements: list[str]) -> list[str]:
     return [
         statement.replace(" AND unsaved_at IS NULL", "")

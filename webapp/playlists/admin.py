@@ -3,7 +3,6 @@ blend weights (fitted, or overridden), curator blocks; rebuild one listener's pl
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.html import format_html
 
 from webapp.playlists.models import (
@@ -15,7 +14,7 @@ from webapp.playlists.models import (
 )
 from webapp.playlists.tasks import rebuild_listener
 from webapp.playlists.weekly import STEP_ORDER, builds_stale_mark_failed
-from webapp.training.models import RunStatus
+from webapp.training.services import running_mark_failed
 
 
 @admin.register(WeeklyBuild)
@@ -38,11 +37,7 @@ class WeeklyBuildAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark failed: the build's process died", permissions=["change"])
     def mark_failed(self, request, queryset) -> None:
-        marked = queryset.filter(status=RunStatus.RUNNING).update(
-            status=RunStatus.FAILED,
-            error="Marked failed by a curator: its process died.",
-            finished_at=timezone.now(),
-        )
+        marked = running_mark_failed(queryset=queryset)
         self.message_user(request, f"{marked} running builds marked failed.")
 
     @admin.display(description="progress")

@@ -63,8 +63,8 @@ def build_begin(*, week: dt.date, task_id: str = "", whole_week: bool = False) -
 
 
 def _refuse_if_running(week: dt.date) -> None:
-    running = WeeklyBuild.objects.filter(week=week, status=RunStatus.RUNNING, whole_week=True)
-    running = running.first()
+    builds = WeeklyBuild.objects.filter(week=week, status=RunStatus.RUNNING, whole_week=True)
+    running = builds.first()
     if running is not None:
         last = running.heartbeat_at or running.started_at
         raise BuildRunning(

@@ -5,13 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from webapp.listening.outages import outage_log
 from webapp.training import services
-from webapp.training.models import CFTuning, ListenerVector, ModelKind, ModelVersion, RunStatus
+from webapp.training.models import CFTuning, ListenerVector, ModelKind, ModelVersion
 from webapp.training.tasks import UNREACHABLE, retrain_cf
 
 RETRAIN_NOT_QUEUED = (
@@ -117,11 +116,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark failed: the run's process died", permissions=["change"])
     def mark_failed(self, request, queryset) -> None:
-        marked = queryset.filter(status=RunStatus.RUNNING).update(
-            status=RunStatus.FAILED,
-            error="Marked failed by a curator: its process died.",
-            finished_at=timezone.now(),
-        )
+        marked = services.running_mark_failed(queryset=queryset)
         self.message_user(request, f"{marked} running runs marked failed.")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from recommender.cf import CFModel, CFParams
@@ -67,6 +67,16 @@ def interactions_fingerprint(interactions: Interactions, params: CFParams) -> st
     ):
         digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()
+
+
+def running_mark_failed(*, queryset: QuerySet) -> int:
+    """Mark failed the running rows of `queryset` (training runs or weekly builds) whose
+    process a curator says died; returns how many."""
+    return queryset.filter(status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED,
+        error="Marked failed by a curator: its process died.",
+        finished_at=timezone.now(),
+    )
 
 
 def runs_stale_mark_failed() -> int:

@@ -14,13 +14,8 @@ from webapp.listening import signal_sql
 
 
 def _sqlite_triggers(install: bool):
-    def run(apps, schema_editor) -> None:
-        vendor = schema_editor.connection.vendor
-        if vendor != "sqlite":
-            return
-        statements = signal_sql.triggers_install if install else signal_sql.triggers_remove
-        for statement in statements(vendor, unsaves=False):  # as they were before 0010
-            schema_editor.execute(statement, params=None)
+    def run(apps, schema_editor) -> None:  # the triggers as they were before 0010
+        signal_sql.triggers_execute(schema_editor, install=install, unsaves=False, sqlite_only=True)
 
     return run
 

@@ -14,27 +14,20 @@ from webapp.listening import signal_sql
 
 
 def _triggers_off_on_sqlite(apps, schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for statement in signal_sql.triggers_remove(vendor):
-            schema_editor.execute(statement, params=None)
+    signal_sql.triggers_execute(schema_editor, install=False, sqlite_only=True)
 
 
 def _triggers_install(apps, schema_editor) -> None:
-    for statement in signal_sql.triggers_install(schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
+    signal_sql.triggers_execute(schema_editor, install=True)
 
 
 def _triggers_remove(apps, schema_editor) -> None:
-    for statement in signal_sql.triggers_remove(schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
+    signal_sql.triggers_execute(schema_editor, install=False)
 
 
 def _triggers_install_without_unsaves(apps, schema_editor) -> None:
     """Back to 0009: the triggers as they were, with no unsave table or column to name."""
-    vendor = schema_editor.connection.vendor
-    for statement in signal_sql.triggers_install(vendor, unsaves=False):
-        schema_editor.execute(statement, params=None)
+    signal_sql.triggers_execute(schema_editor, install=True, unsaves=False)
 
 
 class Migration(migrations.Migration):
