@@ -3,14 +3,22 @@
 A SELECT and the numpy type of each column ("i8" bigint, "f8" double precision) in; one array
 per column out. On PostgreSQL the query runs as a binary COPY parsed by numpy with no Python
 loop per row; elsewhere (SQLite) rows stream through a cursor in large chunks.
+
+PostgreSQL sends a COPY as one message a row, and psycopg's `Copy` reads each through its
+wait machinery (about 0.75 us a row: 2.6 s for the 3.45 M rows of a 100,000-listener CF
+export). `_copy_out` reads the messages off libpq itself, waiting on the socket only when
+libpq's buffer is empty: 1.0 s for the same rows.
 """
 
 from __future__ import annotations
 
+import selectors
 from collections.abc import Sequence
 
 import numpy as np
+import psycopg
 from django.db import connection
+from psycopg import pq
 
 FETCH_CHUNK = 200_000
 _PG_TYPES = {"i8": "BIGINT", "f8": "DOUBLE PRECISION"}
@@ -36,11 +44,7 @@ def _copy_arrays(sql: str, kinds: Sequence[str]) -> list[np.ndarray]:
     names = [f"c{i}" for i in range(len(kinds))]
     casts = ", ".join(f"CAST(q.{n} AS {_PG_TYPES[k]})" for n, k in zip(names, kinds, strict=True))
     typed = f"SELECT {casts} FROM ({sql}) AS q({', '.join(names)})"
-    data = bytearray()  # one message a row: appending each is 25 % faster than joining copies
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY ({typed}) TO STDOUT (FORMAT BINARY)") as copy:
-            for chunk in copy:
-                data += chunk
+    data = _copy_out(f"COPY ({typed}) TO STDOUT (FORMAT BINARY)")
     if not data.startswith(_COPY_SIGNATURE):
         raise ValueError("unexpected COPY BINARY header from PostgreSQL")
     fields: list[tuple[str, str]] = [("fields", ">i2")]
@@ -49,12 +53,93 @@ def _copy_arrays(sql: str, kinds: Sequence[str]) -> list[np.ndarray]:
     row = np.dtype(fields)
     extension = int.from_bytes(data[15:19], "big")
     body = len(data) - 19 - extension - 2  # the file trailer is a 16-bit -1
-    rows = np.frombuffer(data, dtype=row, offset=19 + extension, count=body // row.itemsize)
+    # A NULL is sent as length -1 with no value, so it shortens its row: rows that do not fill
+    # whole records (or that fall out of step, caught by the checks after) are refused.
+    n_rows, ragged = divmod(body, row.itemsize)
+    if ragged or n_rows < 0:
+        raise ValueError("a NULL or non-8-byte value in COPY BINARY rows; coalesce it in SQL")
+    rows = np.frombuffer(data, dtype=row, offset=19 + extension, count=n_rows)
     if rows.size and not (rows["fields"] == len(kinds)).all():
         raise ValueError("unexpected COPY BINARY row layout from PostgreSQL")
     if rows.size and any((rows[f"len_{n}"] != 8).any() for n in names):
         raise ValueError("a NULL or non-8-byte value in COPY BINARY rows; coalesce it in SQL")
     return [rows[name].astype(np.dtype(kind)) for name, kind in zip(names, kinds, strict=True)]
+
+
+def _copy_out(statement: str) -> bytearray:
+    """The bytes of `statement` (a COPY ... TO STDOUT) in the connection's transaction.
+
+    libpq is driven in non-blocking mode: every row already buffered is taken without a
+    syscall, and the process waits on the socket (without the GIL) only when the buffer is
+    empty. A server error raises as psycopg would raise it, leaving the connection usable;
+    anything that interrupts the read (Ctrl-C, SIGTERM, a lost socket) closes the connection,
+    which Django reopens on next use, since a half-read COPY leaves it unusable.
+    """
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    if not connection.get_autocommit() and pgconn.transaction_status == pq.TransactionStatus.IDLE:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # psycopg opens the transaction the COPY belongs to
+    data = bytearray()  # one message a row: appending is faster than joining copies
+    with connection.wrap_database_errors:
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(pgconn.socket, selectors.EVENT_WRITE)
+                pgconn.send_query(statement.encode())
+                while pgconn.flush():  # 1: part of the statement is still to be sent
+                    selector.select()
+                selector.modify(pgconn.socket, selectors.EVENT_READ)
+
+                def wait() -> None:
+                    selector.select()
+                    pgconn.consume_input()
+
+                while pgconn.is_busy():
+                    wait()
+                result = pgconn.get_result()
+                if result is not None and result.status == pq.ExecStatus.COPY_OUT:
+                    get_copy_data = pgconn.get_copy_data
+                    while True:
+                        nbytes, chunk = get_copy_data(1)  # raises on a broken COPY (-2)
+                        if nbytes > 0:
+                            data += chunk
+                        elif nbytes == 0:
+                            wait()
+                        else:
+                            break
+                    result = None
+                results = ([result] if result is not None else []) + _results_drain(pgconn, wait)
+        except BaseException:
+            connection.close()
+            raise
+        if not results or results[0].status != pq.ExecStatus.COMMAND_OK:
+            _raise_from(results[0] if results else None)
+    return data
+
+
+def _results_drain(pgconn: pq.abc.PGconn, wait) -> list[pq.abc.PGresult]:
+    """Every result left on the connection, so that it is idle for the next statement."""
+    results = []
+    while True:
+        while pgconn.is_busy():
+            wait()
+        result = pgconn.get_result()
+        if result is None:
+            return results
+        results.append(result)
+
+
+def _raise_from(result: pq.abc.PGresult | None) -> None:
+    """Raise the psycopg error class of the result's SQLSTATE with the server's message."""
+    if result is None:
+        raise psycopg.OperationalError("the server sent no result for the COPY")
+    message = result.error_message
+    state = (result.error_field(pq.DiagnosticField.SQLSTATE) or b"").decode()
+    try:
+        error = psycopg.errors.lookup(state) if state else psycopg.DatabaseError
+    except KeyError:
+        error = psycopg.DatabaseError
+    raise error(message.decode(errors="replace").strip() or "COPY failed")
 
 
 def _fetch_arrays(sql: str, kinds: Sequence[str], params) -> list[np.ndarray]:

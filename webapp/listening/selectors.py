@@ -200,20 +200,21 @@ def signals_weighted(
     plays. Skips and refusals carry no weight: see recommender.interactions.SIGNAL_WEIGHTS.
     Pairs may repeat (a visited artist's played track); build_matrix sums them.
     """
-    play, save, visit = (float(weights[name]) for name in ("play", "save", "visit"))
-    tracks = sql_arrays(
-        f"""SELECT user_id, track_id,
-                   play_count * {play!r} + CASE WHEN saved_at IS NULL THEN 0 ELSE {save!r} END
-            FROM listening_tracksignal
-            WHERE (play_count > 0 OR saved_at IS NOT NULL) AND {_users_where(user_ids)}""",
-        ("i8", "i8", "f8"),
+    # Typed literals: PostgreSQL reads a bare 1.0 as numeric, and numeric arithmetic on 3.45 M
+    # rows costs 0.9 s of the export's 1.6 s of server time.
+    play, save, visit = (
+        f"CAST({float(weights[name])!r} AS DOUBLE PRECISION)" for name in ("play", "save", "visit")
     )
-    if not visit:
-        return tracks[0], tracks[1], tracks[2]
+    tracks = f"""SELECT user_id, track_id,
+                        play_count * {play} + CASE WHEN saved_at IS NULL THEN 0 ELSE {save} END
+                 FROM listening_tracksignal
+                 WHERE (play_count > 0 OR saved_at IS NOT NULL) AND {_users_where(user_ids)}"""
+    if not float(weights["visit"]):
+        users, items, counts = sql_arrays(tracks, ("i8", "i8", "f8"))
+        return users, items, counts
     visited = f"""SELECT artist_id FROM listening_artistsignal
                   WHERE {_users_where(user_ids)}"""
-    visits = sql_arrays(
-        f"""SELECT v.user_id, r.track_id, v.visit_count * {visit!r}
+    visits = f"""SELECT v.user_id, r.track_id, v.visit_count * {visit}
             FROM listening_artistsignal v
             JOIN (SELECT t.artist_id, t.id AS track_id,
                          ROW_NUMBER() OVER (PARTITION BY t.artist_id
@@ -225,10 +226,10 @@ def signals_weighted(
                              GROUP BY track_id) p ON p.track_id = t.id
                   WHERE t.artist_id IN ({visited})) r
               ON r.artist_id = v.artist_id AND r.rank = 1
-            WHERE {_users_where(user_ids, "v.user_id")}""",
-        ("i8", "i8", "f8"),
-    )
-    return tuple(np.concatenate(pair) for pair in zip(tracks, visits, strict=True))
+            WHERE {_users_where(user_ids, "v.user_id")}"""
+    # One statement, one read: no second COPY, and no copy of 3.45 M rows to join the two.
+    users, items, counts = sql_arrays(f"{tracks} UNION ALL {visits}", ("i8", "i8", "f8"))
+    return users, items, counts
 
 
 def listeners_had(*, user_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
