@@ -160,7 +160,8 @@ def component_groups(
             top = np.argpartition(-loading, k - 1)[:k] if k else np.zeros(0, np.int64)
             top = top[(loading[top] > 0) & (codes[inverse[top]] >= 0)]
             score = np.bincount(inverse[top], weights=loading[top], minlength=codes.size)
-            ranked = [g for g in np.lexsort((codes, -score)) if score[g] > 0][:n]
+            order = np.lexsort((codes, -score))
+            ranked = order[score[order] > 0][:n]
             out[column, : len(ranked)] = codes[ranked]
     return high, low
 

@@ -161,7 +161,7 @@ def train_demo_model(
     plays = world.plays
     interactions = build_matrix(plays.listener, plays.item, np.ones(len(plays)), alpha=2.0)
     cf = train_cf(interactions, CFParams())
-    listeners = np.diff(interactions.counts.tocsc().indptr)
+    listeners = interactions.counts.getnnz(axis=0)
     rows = np.flatnonzero(listeners >= MIN_LISTENS)
     mels = world_mels(world_args, seconds=seconds, workers=workers)
     tracks = interactions.items.ids[rows]

@@ -68,7 +68,7 @@ def term_scores(
     """Entities x terms scores (> 0 only), before the top-K cut; see the module docstring."""
     x = sp.csr_matrix(doc_terms, dtype=np.float64)
     x.eliminate_zeros()
-    df = np.diff(x.tocsc().indptr)  # pages using each term
+    df = x.getnnz(axis=0)  # pages using each term
     x.data = 1.0 + np.log(x.data)  # u(d, t)
     w = sp.csr_matrix(doc_entity, dtype=np.float64)
     if x.shape[0] != w.shape[0] or decay.shape[0] != x.shape[0]:

@@ -32,7 +32,7 @@ class PopularityRecommender(_Baseline):
 
     def __init__(self, data: Interactions | sp.spmatrix) -> None:
         super().__init__(data)
-        self.popularity = np.diff(self.user_items.tocsc().indptr).astype(np.float32)
+        self.popularity = self.user_items.getnnz(axis=0).astype(np.float32)
 
     def _scores(self, rows: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self.popularity, (rows.size, self.popularity.size)).copy()

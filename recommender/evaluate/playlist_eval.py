@@ -209,7 +209,7 @@ def _catalog(data: ListeningData, counts: sp.csr_matrix, item_factors: np.ndarra
     return Catalog(
         track_ids=data.items.ids,
         artist_ids=data.item_artist,
-        popularity=np.diff(sp.csc_matrix(counts).indptr).astype(np.float64),
+        popularity=sp.csr_matrix(counts).getnnz(axis=0).astype(np.float64),
         tempo=data.tempo,
         key=data.key,
         mode=data.mode,
@@ -222,7 +222,7 @@ def _fitted_weights(data, train_counts, params, seed) -> tuple[dict[str, float],
     fit_part, validation = random_holdout(train_counts, fraction=VALIDATION_FRACTION, seed=seed + 1)
     model = train(from_counts(fit_part, alpha=params.alpha, eps=params.eps), params)
     rows = np.flatnonzero(np.diff(validation.indptr) > 0)
-    popularity = np.diff(sp.csc_matrix(fit_part).indptr)
+    popularity = sp.csr_matrix(fit_part).getnnz(axis=0)
     scorers = [
         CFScorer(model.item_factors, data.items, **_scorer_params(params)),
         PopularityScorer(data.items.ids, popularity),
