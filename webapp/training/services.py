@@ -195,7 +195,6 @@ def cf_retrain(
         had = cells_matrix(interactions, *listeners_had(user_ids=candidates))
         seconds["seconds_split"] = time.monotonic() - stage
         run.report(0.05, f"Training ALS on {n_users} listeners x {n_items} tracks")
-        stage = time.monotonic()
         model, metrics = train_and_evaluate(
             interactions,
             params,
@@ -204,8 +203,8 @@ def cf_retrain(
             progress=lambda done, total: run.report(
                 0.05 + 0.85 * done / total, f"ALS iteration {done}/{total}"
             ),
+            timings=seconds,
         )
-        seconds["seconds_train_evaluate"] = time.monotonic() - stage
         run.report(0.92, "Saving artifact")
         stage = time.monotonic()
         version.artifact_path = str(model.save(_artifact_path(version)))
