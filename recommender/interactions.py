@@ -179,8 +179,9 @@ def build_matrix(
             f"{user_ids.size}, {item_ids.size}, {weights.size}"
         )
     keep = weights > 0
-    users = IdMap.from_ids(user_ids[keep]) if users is None else users
-    items = IdMap.from_ids(item_ids[keep]) if items is None else items
+    every = keep.all()  # the usual export: no copies of millions of ids to mask nothing
+    users = IdMap.from_ids(user_ids if every else user_ids[keep]) if users is None else users
+    items = IdMap.from_ids(item_ids if every else item_ids[keep]) if items is None else items
     rows, cols = users.index_of(user_ids), items.index_of(item_ids)
     keep &= (rows >= 0) & (cols >= 0)
     if not keep.all():
