@@ -14,7 +14,7 @@ from django.db import connection, connections
 
 from recommender.playlist_types import PlaylistBatch
 from webapp.catalog.models import Artist, Track
-from webapp.playlists import services
+from webapp.playlists import selectors, services
 from webapp.playlists.models import WeeklyPlaylist, WeeklyPlaylistItem
 
 pytestmark = [
@@ -88,3 +88,45 @@ def test_a_rebuild_during_the_chunk_that_holds_the_listener_loses_nothing(monkey
     rebuilt = WeeklyPlaylistItem.objects.filter(playlist__user_id=ids[1], playlist__week=WEEK)
     assert sorted(rebuilt.values_list("track_id", flat=True)) == tracks[3:]  # the later one
     assert WeeklyPlaylistItem.objects.count() == 3 * LENGTH
+
+
+def test_a_page_reads_the_items_of_the_playlist_it_read_even_as_a_rebuild_replaces_it():
+    """The rebuild commits between the page's read of the playlist row and of its items: under
+    READ COMMITTED the items read were those of the new row's predecessor, already deleted, and
+    the page showed an empty playlist."""
+    user = get_user_model().objects.create(username="reader")
+    artist = Artist.objects.create(name="Snapshot", name_normalized="snapshot")
+    tracks = [
+        Track.objects.create(artist=artist, title=f"s{i}", title_normalized=f"s{i}").pk
+        for i in range(2 * LENGTH)
+    ]
+    serving = services.Serving((), {}, None, None, {})
+    services._write(_batch([user.pk], tracks[:LENGTH]), week=WEEK, serving=serving, build=None)
+
+    def rebuild() -> None:
+        try:
+            services._write(
+                _batch([user.pk], tracks[LENGTH:]), week=WEEK, serving=serving, build=None
+            )
+        finally:
+            connections.close_all()
+
+    rebuilt = []
+
+    def rebuild_after_the_playlist_row(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not rebuilt and f'FROM "{WeeklyPlaylist._meta.db_table}"' in sql:
+            writer = threading.Thread(target=rebuild)
+            writer.start(), writer.join()
+            rebuilt.append(True)
+        return result
+
+    with connection.execute_wrapper(rebuild_after_the_playlist_row):
+        playlist = selectors.weekly_playlist(user=user, week=WEEK)
+        items = selectors.playlist_items(playlist=playlist)
+    assert rebuilt, "the rebuild did not run between the two reads"
+    assert [item.track_id for item in items] == tracks[:LENGTH]  # the row it read, whole
+    assert [item.track.artist.name for item in items] == ["Snapshot"] * LENGTH
+    fresh = selectors.weekly_playlist(user=user, week=WEEK)
+    assert fresh.pk != playlist.pk
+    assert [item.track_id for item in selectors.playlist_items(playlist=fresh)] == tracks[LENGTH:]

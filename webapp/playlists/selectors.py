@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import QuerySet
+from django.db.models import Prefetch
 
 from recommender.cf_serving import CFServing
 from recommender.interactions import IdMap
@@ -28,6 +28,7 @@ from webapp.playlists.models import (
     WeeklyPlaylist,
     WeeklyPlaylistItem,
 )
+from webapp.snapshots import read_snapshot
 
 #: History the models see: plays and saves. Visits are interest in an artist, not a track had;
 #: skips and refusals are had but no evidence of taste (recommender.interactions).
@@ -159,15 +160,31 @@ def listener_ids_all() -> list[int]:
 
 
 def weekly_playlist(*, user, week: dt.date | None = None) -> WeeklyPlaylist | None:
-    """The listener's playlist for `week` (default: the newest), with its items' tracks."""
+    """The listener's playlist for `week` (default: the newest), its items read with it.
+
+    A rebuild replaces the week's playlist row, so items read in a second statement could
+    belong to a row already gone (an empty page): both reads share one snapshot, and
+    `playlist_items` returns what was read here.
+    """
     playlists = WeeklyPlaylist.objects.filter(user=user)
     if week is not None:
         playlists = playlists.filter(week=week)
-    return playlists.order_by("-week").first()
+    items = WeeklyPlaylistItem.objects.select_related("track__artist").order_by("position")
+    with read_snapshot():
+        return (
+            playlists.order_by("-week")
+            .prefetch_related(Prefetch("items", queryset=items, to_attr="ordered_items"))
+            .first()
+        )
 
 
-def playlist_items(*, playlist: WeeklyPlaylist) -> QuerySet[WeeklyPlaylistItem]:
-    return playlist.items.select_related("track__artist").order_by("position")
+def playlist_items(*, playlist: WeeklyPlaylist) -> list[WeeklyPlaylistItem]:
+    """The playlist's items in order, with tracks and artists: those read with the playlist
+    by `weekly_playlist`, or read now for a playlist that came from elsewhere."""
+    ordered = getattr(playlist, "ordered_items", None)
+    if ordered is None:
+        ordered = list(playlist.items.select_related("track__artist").order_by("position"))
+    return ordered
 
 
 def listener_weeks(*, user) -> list[dt.date]:
