@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, connections
 
 from tests.webapp.cf_world import make_world
+from webapp.training import registry as registry_module
 from webapp.training import services
 from webapp.training.models import ListenerVector, ModelVersion, RunStatus
 from webapp.training.registry import Registry, registry
@@ -54,6 +55,27 @@ def test_a_damaged_artifact_is_logged_once_and_served_as_no_model(tmp_path, capl
         assert [fake.snapshot("culture") for _ in range(3)] == [None, None, None]
     assert len([r for r in caplog.records if "cannot be served" in r.message]) == 1
     assert list(fake.broken().values()) == [f"ValueError: {version.artifact_path} is truncated"]
+
+
+@pytest.mark.django_db
+def test_an_artifact_that_failed_to_load_is_tried_again_after_a_while(tmp_path, monkeypatch):
+    """A file on shared storage not visible yet is not damage for the life of the process."""
+    attempts = []
+
+    def load(path):
+        attempts.append(path)
+        if len(attempts) == 1:
+            raise OSError(f"{path} is not there yet")
+        return open(path).read()
+
+    fake = Registry()
+    fake.register("culture", load=load)
+    _version(tmp_path, "late")
+    assert [fake.snapshot("culture") for _ in range(3)] == [None, None, None]
+    assert len(attempts) == 1  # within the interval: no load per request
+    monkeypatch.setattr(registry_module, "RETRY_BROKEN_AFTER_S", 0.0)
+    assert fake.snapshot("culture").model == "late"
+    assert len(attempts) == 2 and fake.broken() == {}
 
 
 @pytest.mark.django_db

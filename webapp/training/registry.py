@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,6 +20,11 @@ from typing import Any
 from webapp.training.models import ModelVersion
 
 log = logging.getLogger(__name__)
+#: A version whose artifact could not be loaded is tried again after this long: a file on
+#: shared storage that was not visible yet, or a moment without memory, is not damage for the
+#: life of the process, while a truly damaged file costs one attempt (and one log line) per
+#: interval, not one per request.
+RETRY_BROKEN_AFTER_S = 60.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +54,7 @@ class Registry:
     def __init__(self) -> None:
         self._kinds: dict[str, _Kind] = {}
         self._snapshots: dict[str, Snapshot] = {}
-        self._broken: dict[tuple[str, int, str], str] = {}
+        self._broken: dict[tuple[str, int, str], tuple[str, float]] = {}  # -> (error, when)
 
     def register(self, kind: str, *, load: Loader, refresh: Refresher | None = None) -> None:
         self._kinds[kind] = _Kind(load=load, refresh=refresh, lock=threading.Lock())
@@ -72,7 +78,7 @@ class Registry:
         current = self._snapshots.get(kind)
         if current is not None and self._fresh(current, version_id, path, seq, spec):
             return current
-        if (kind, version_id, path) in self._broken:
+        if self._still_broken((kind, version_id, path)):
             return None
         same_version = current is not None and current.version_id == version_id
         # Another thread is already loading: keep serving what this process had, if that is
@@ -83,6 +89,10 @@ class Registry:
             return self._update(kind, spec, version_id, path, seq)
         finally:
             spec.lock.release()
+
+    def _still_broken(self, key: tuple[str, int, str]) -> bool:
+        failed = self._broken.get(key)
+        return failed is not None and time.monotonic() - failed[1] < RETRY_BROKEN_AFTER_S
 
     @staticmethod
     def _fresh(current: Snapshot, version_id: int, path: str, seq: int, spec: _Kind) -> bool:
@@ -95,14 +105,25 @@ class Registry:
     def _update(self, kind: str, spec: _Kind, version_id: int, path: str, seq: int):
         current = self._snapshots.get(kind)  # another thread may have swapped it meanwhile
         if current is None or (current.version_id, current.artifact_path) != (version_id, path):
+            if self._still_broken((kind, version_id, path)):  # failed while this one waited
+                return None
             try:
                 model = spec.load(path)
             except Exception as exc:  # a damaged or missing artifact: serve without this kind
-                self._broken[(kind, version_id, path)] = f"{type(exc).__name__}: {exc}"
+                self._broken[(kind, version_id, path)] = (
+                    f"{type(exc).__name__}: {exc}",
+                    time.monotonic(),
+                )
                 log.error(
-                    "%s version #%s cannot be served from %s: %s", kind, version_id, path, exc
+                    "%s version #%s cannot be served from %s (tried again in %.0f s): %s",
+                    kind,
+                    version_id,
+                    path,
+                    RETRY_BROKEN_AFTER_S,
+                    exc,
                 )
                 return None
+            self._broken.pop((kind, version_id, path), None)
             current = Snapshot(kind=kind, version_id=version_id, artifact_path=path, model=model)
         if spec.refresh is not None and current.applied_seq < seq:
             current = replace(current, model=spec.refresh(current, seq), applied_seq=seq)
@@ -110,8 +131,9 @@ class Registry:
         return current
 
     def broken(self) -> dict[tuple[str, int, str], str]:
-        """Artifacts this process could not load: (kind, version id, path) -> error."""
-        return dict(self._broken)
+        """Artifacts this process could not load at its last try: (kind, version id, path) ->
+        error."""
+        return {key: error for key, (error, _) in self._broken.items()}
 
     def clear(self) -> None:
         """Forget every snapshot and failure (tests; a deploy that moved MODEL_DIR)."""
