@@ -1,6 +1,8 @@
 """The serving registry: immutable snapshots swapped whole, damaged artifacts served as "no
-model", and listener vectors applied by sequence with no lost update under threads."""
+model", and listener vectors applied by sequence with no lost update under threads, and never
+replaced by a solve from older signals."""
 
+import datetime as dt
 import logging
 import random
 import threading
@@ -8,8 +10,10 @@ import threading
 import numpy as np
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from tests.webapp.cf_world import make_world
+from webapp.listening.models import Listen, ListenSource
 from webapp.training import registry as registry_module
 from webapp.training import services
 from webapp.training.models import ListenerVector, ModelVersion, RunStatus
@@ -149,3 +153,67 @@ def test_threads_writing_and_serving_vectors_lose_no_update():
     for user_id, stored in ListenerVector.objects.values_list("user_id", "factors"):
         served = final.model.user_vectors([user_id])[0]
         np.testing.assert_array_equal(served, np.frombuffer(bytes(stored), dtype="<f4"))
+
+
+@pytest.mark.django_db
+def test_a_solve_from_older_signals_never_replaces_a_newer_vector():
+    users, _ = make_world(n_users_per_group=4, n_tracks_per_group=6)
+    version = services.cf_retrain()
+    user = users[0][0].pk
+    older, newer, newest = (np.full((1, services.cf_serving().factors), v, "f4") for v in (1, 2, 3))
+    now = services._database_now()
+    services._vectors_write(version.pk, np.array([user]), newer, read_at=now)
+    written = services._vectors_write(
+        version.pk, np.array([user]), older, read_at=now - dt.timedelta(minutes=5)
+    )
+    assert written.tolist() == []
+    stored = ListenerVector.objects.get(version=version, user_id=user)
+    assert np.frombuffer(stored.factors, "<f4")[0] == 2.0 and stored.read_at == now
+    services._vectors_write(
+        version.pk, np.array([user]), newest, read_at=now + dt.timedelta(seconds=1)
+    )
+    stored.refresh_from_db()
+    assert np.frombuffer(stored.factors, "<f4")[0] == 3.0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs a database that takes concurrent writers"
+)
+def test_the_nightly_batch_does_not_put_back_a_vector_older_than_the_listeners_own_solve(
+    monkeypatch,
+):
+    """The batch reads everyone's signals; a listen arrives and that listener is re-solved and
+    written; then the batch writes. The listener keeps the vector of their own, later solve."""
+    users, groups = make_world(n_users_per_group=6, n_tracks_per_group=8)
+    services.cf_retrain()
+    listener, other = users[0][0], users[0][1]
+    read = services.signals_weighted
+    own: dict[int, np.ndarray] = {}
+
+    def listen_and_solve_in_another_process() -> None:
+        try:
+            Listen.objects.bulk_create(
+                Listen(
+                    user=listener, track=track, listened_at=timezone.now(), source=ListenSource.API
+                )
+                for track in groups[1]
+            )
+            own.update(services.cf_listeners_solve(user_ids=[listener.pk]))
+        finally:
+            connections.close_all()
+
+    def batch_read_then_a_listen(**kwargs):
+        arrays = read(**kwargs)
+        if len(kwargs["user_ids"]) > 1:  # the batch: the listener's own solve lands now
+            other_process = threading.Thread(target=listen_and_solve_in_another_process)
+            other_process.start(), other_process.join()
+        return arrays
+
+    monkeypatch.setattr(services, "signals_weighted", batch_read_then_a_listen)
+    batch = services.cf_listeners_solve(user_ids=[listener.pk, other.pk])
+    assert listener.pk in own, "the listener's own solve did not run"
+    assert set(batch) == {other.pk}  # the batch's older vector for the listener was not written
+    rows = dict(ListenerVector.objects.values_list("user_id", "factors"))
+    np.testing.assert_array_equal(np.frombuffer(rows[listener.pk], "<f4"), own[listener.pk])
+    np.testing.assert_array_equal(np.frombuffer(rows[other.pk], "<f4"), batch[other.pk])

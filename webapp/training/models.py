@@ -69,6 +69,8 @@ class ListenerVector(models.Model):
     and playlists reflect this week's listening without a full retrain. `seq` comes from the
     version's `vector_seq`, taken under a row lock in the writing transaction, so batches
     commit in `seq` order and every process applies them by that key (never by a clock).
+    `read_at` orders solves instead: the nightly batch that read everyone's signals before a
+    listener's own re-solve must not put back the older vector when it writes after it.
     """
 
     version = models.ForeignKey(
@@ -80,6 +82,12 @@ class ListenerVector(models.Model):
     factors = models.BinaryField(help_text="float32 little-endian")
     seq = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    read_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the signals it was solved from were read (the database's clock): a "
+        "solve from older signals never replaces it.",
+    )
 
     class Meta:
         constraints = [

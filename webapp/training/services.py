@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -33,6 +33,7 @@ from recommender.interactions import IdMap, Interactions, build_matrix
 from recommender.projection import fit_projection, projection_path
 from webapp.dbarrays import sql_arrays
 from webapp.listening.selectors import listeners_had, plays_first_last, signals_weighted
+from webapp.snapshots import read_snapshot
 from webapp.training.evaluation import cf_params_default
 from webapp.training.models import ListenerVector, ModelKind, ModelVersion, RunStatus
 from webapp.training.registry import Snapshot, registry
@@ -320,12 +321,30 @@ def cf_listeners_solve(*, user_ids: list[int]) -> dict[int, np.ndarray]:
     snapshot = registry.snapshot(ModelKind.CF)
     if snapshot is None or not user_ids:
         return {}
-    users, items, counts = signals_weighted(user_ids=user_ids)
+    with read_snapshot():  # the stamp and the signals come from one snapshot
+        read_at = _database_now()
+        users, items, counts = signals_weighted(user_ids=user_ids)
     if counts.size == 0:
         return {}
     solved, vectors = snapshot.model.solve(users, items, counts)
-    _vectors_write(snapshot.version_id, solved, vectors)
-    return dict(zip(solved.tolist(), vectors, strict=True))
+    written = set(_vectors_write(snapshot.version_id, solved, vectors, read_at=read_at).tolist())
+    return {
+        user_id: vector
+        for user_id, vector in zip(solved.tolist(), vectors, strict=True)
+        if user_id in written
+    }
+
+
+def _database_now() -> dt.datetime:
+    """The database's clock (one clock for every process and machine); SQLite: this one's.
+
+    In a transaction's first statement under REPEATABLE READ this is the snapshot's time.
+    """
+    if connection.vendor != "postgresql":
+        return timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp()")
+        return cursor.fetchone()[0]
 
 
 def version_seq_take(version_id: int) -> int | None:
@@ -341,12 +360,31 @@ def version_seq_take(version_id: int) -> int | None:
     return seq + 1
 
 
-def _vectors_write(version_id: int, user_ids: np.ndarray, vectors: np.ndarray) -> int:
-    """Upsert the vectors stamped with the version's next sequence number; returns it."""
+def _vectors_write(
+    version_id: int,
+    user_ids: np.ndarray,
+    vectors: np.ndarray,
+    *,
+    read_at: dt.datetime | None = None,
+) -> np.ndarray:
+    """Upsert the vectors stamped with the version's next sequence number; returns the ids
+    written.
+
+    `read_at` is when the signals they were solved from were read (default: now). A listener
+    whose stored vector was solved from signals read at or after it keeps that vector: the
+    nightly batch read everyone's signals minutes before it writes, and a listener re-solved
+    after a listen in between must not get the older vector back.
+    """
+    user_ids = np.asarray(user_ids, dtype=np.int64)
     with transaction.atomic():
-        seq = version_seq_take(version_id)
+        seq = version_seq_take(version_id)  # every writer of this version queues here
         if seq is None:  # the version was deleted meanwhile
-            return 0
+            return np.zeros(0, dtype=np.int64)
+        read_at = read_at or _database_now()
+        newer = ListenerVector.objects.filter(
+            version_id=version_id, user_id__in=user_ids.tolist(), read_at__gte=read_at
+        ).values_list("user_id", flat=True)
+        keep = ~np.isin(user_ids, np.fromiter(newer, dtype=np.int64))
         now = timezone.now()
         ListenerVector.objects.bulk_create(
             [
@@ -356,14 +394,15 @@ def _vectors_write(version_id: int, user_ids: np.ndarray, vectors: np.ndarray) -
                     factors=vector.astype("<f4").tobytes(),
                     seq=seq,
                     updated_at=now,
+                    read_at=read_at,
                 )
-                for user_id, vector in zip(user_ids, vectors, strict=True)
+                for user_id, vector in zip(user_ids[keep], vectors[keep], strict=True)
             ],
             update_conflicts=True,
             unique_fields=["version", "user"],
-            update_fields=["factors", "seq", "updated_at"],
+            update_fields=["factors", "seq", "updated_at", "read_at"],
         )
-    return seq
+    return user_ids[keep]
 
 
 def cf_listeners_refresh(*, progress: Progress | None = None) -> int:
