@@ -14,7 +14,13 @@ from webapp.listening.models import Listen, ListenSource
 from webapp.listening.selectors import listeners_had
 from webapp.listening.services import listener_create, track_skip_record
 from webapp.playlists import controls
-from webapp.playlists.models import BlendSettings, CuratorBlock, WeeklyBuild, WeeklyPlaylist
+from webapp.playlists.models import (
+    BlendSettings,
+    CuratorBlock,
+    ReplacedPick,
+    WeeklyBuild,
+    WeeklyPlaylist,
+)
 from webapp.playlists.services import week_start
 from webapp.playlists.weekly import week_run
 from webapp.training import services as training
@@ -164,6 +170,28 @@ def test_the_discovery_setting_moves_the_share_of_new_artists(world):
         items = items_of(user)
         shares[discovery] = sum(i.new_artist for i in items) / len(items)
     assert shares[1.0] > shares[0.0]
+
+
+def test_picks_a_rebuild_replaced_do_not_come_back_in_later_weeks(world):
+    """The listener saw the Monday playlist, moved the discovery setting and rebuilt: the
+    tracks the rebuild dropped were shown all the same, so next week leaves them out too."""
+    users, _ = world
+    user = users[0][0]
+    controls.discovery_set(user=user, discovery=0.0)
+    week_run(week=WEEK, user_ids=[user.pk], playlists_only=True)
+    shown = {i.track_id for i in items_of(user)}
+    controls.discovery_set(user=user, discovery=1.0)
+    week_run(week=WEEK, user_ids=[user.pk], playlists_only=True)
+    kept = {i.track_id for i in items_of(user)}
+    dropped = shown - kept
+    assert dropped, "the rebuild kept every pick: nothing to check"
+    replaced = ReplacedPick.objects.filter(user=user, week=WEEK)
+    assert set(replaced.values_list("track_id", flat=True)) == shown
+    controls.discovery_set(user=user, discovery=0.0)  # the setting the dropped ones came from
+    next_week = WEEK + dt.timedelta(days=7)
+    week_run(week=next_week, user_ids=[user.pk], playlists_only=True)
+    later = {i.track_id for i in items_of(user, next_week)}
+    assert later and not later & (shown | kept)
 
 
 def test_a_listener_deleted_before_their_chunk_is_written_is_skipped(world, monkeypatch):

@@ -206,3 +206,26 @@ class WeeklyPlaylistItem(models.Model):
 
     def contributions(self) -> dict[str, float]:
         return {kind: getattr(self, kind) for kind in CONTRIBUTION_KINDS}
+
+
+class ReplacedPick(models.Model):
+    """A track that was in the listener's playlist for `week` until a rebuild replaced it.
+
+    The listener may have seen it there (a "rebuild now" usually follows a look at the page),
+    so later weeks leave it out like the picks of the playlists that stayed. Written by the
+    rebuild, set-based, before it deletes the old playlist.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "track", "week"], name="replacedpick_unique_user_track_week"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} x {self.track_id} (replaced, week of {self.week})"

@@ -25,6 +25,7 @@ from webapp.playlists.models import (
     CuratorBlock,
     HiddenArtist,
     PlaylistSettings,
+    ReplacedPick,
     WeeklyPlaylist,
     WeeklyPlaylistItem,
 )
@@ -141,9 +142,11 @@ def listener_controls(*, user_ids: np.ndarray, week: dt.date) -> Controls:
         hidden_artists=pairs(
             f"SELECT s.user_id, s.artist_id FROM {HiddenArtist._meta.db_table} s WHERE {where}"
         ),
-        previous=pairs(
+        previous=pairs(  # earlier weeks' picks, and those of playlists a rebuild replaced
             f"SELECT s.user_id, i.track_id FROM {WeeklyPlaylist._meta.db_table} s"
             f" JOIN {WeeklyPlaylistItem._meta.db_table} i ON i.playlist_id = s.id"
+            f" WHERE s.week < '{week.isoformat()}' AND {where}"
+            f" UNION ALL SELECT s.user_id, s.track_id FROM {ReplacedPick._meta.db_table} s"
             f" WHERE s.week < '{week.isoformat()}' AND {where}"
         ),
     )

@@ -31,6 +31,7 @@ from webapp.catalog.models import Artist, Track
 from webapp.playlists.models import (
     CONTRIBUTION_KINDS,
     BlendSettings,
+    ReplacedPick,
     WeeklyBuild,
     WeeklyPlaylist,
     WeeklyPlaylistItem,
@@ -200,7 +201,8 @@ def _write(
 
 def _week_delete(user_ids, week: dt.date) -> None:
     """Delete these listeners' playlists for the week and their items, set-based (Django's
-    cascade would load every item into memory first)."""
+    cascade would load every item into memory first). The picks go to ReplacedPick first:
+    the listener may have seen them, and later weeks must not bring them back."""
     if not user_ids:
         return
     playlists = WeeklyPlaylist._meta.db_table
@@ -208,6 +210,14 @@ def _week_delete(user_ids, week: dt.date) -> None:
     users = ", ".join(str(int(u)) for u in user_ids)
     chosen = f"SELECT id FROM {playlists} WHERE week = %s AND user_id IN ({users})"
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ReplacedPick._meta.db_table} (user_id, track_id, week)"
+            f" SELECT p.user_id, i.track_id, p.week FROM {playlists} p"
+            f" JOIN {items} i ON i.playlist_id = p.id"
+            f" WHERE p.week = %s AND p.user_id IN ({users})"
+            " ON CONFLICT DO NOTHING",
+            [week],
+        )
         cursor.execute(f"DELETE FROM {items} WHERE playlist_id IN ({chosen})", [week])
         cursor.execute(f"DELETE FROM {playlists} WHERE id IN ({chosen})", [week])
 
