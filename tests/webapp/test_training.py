@@ -354,3 +354,34 @@ def test_evaluate_playlist_reports_the_playlist_against_popularity_and_raw_cf(ca
     out = capsys.readouterr().out
     for variant in ("playlist (blend + rules)", "popularity + rules", "cf raw top 30"):
         assert variant in out
+
+
+def test_a_failed_note_after_activation_leaves_a_succeeded_serving_version(monkeypatch):
+    make_world()
+    report = services.VersionRun.report
+
+    def note_fails_at_the_end(self, fraction, message):
+        if fraction == 1.0:
+            raise ConnectionError("the database went away after the activation committed")
+        return report(self, fraction, message)
+
+    monkeypatch.setattr(services.VersionRun, "report", note_fails_at_the_end)
+    version = services.cf_retrain()
+    stored = ModelVersion.objects.get(pk=version.pk)
+    assert stored.is_active and stored.status == RunStatus.SUCCEEDED and not stored.error
+
+
+def test_a_run_saves_only_its_own_columns_over_the_version_row(monkeypatch):
+    """Vector writers bump vector_seq and activation sets is_active while the run holds its
+    copy of the row: the run's last save must not put its stale copy of them back."""
+    make_world()
+    report = services.VersionRun.report
+
+    def another_writer_meanwhile(self, fraction, message):
+        if message == "Saving artifact":
+            ModelVersion.objects.filter(pk=self.version.pk).update(vector_seq=7)
+        return report(self, fraction, message)
+
+    monkeypatch.setattr(services.VersionRun, "report", another_writer_meanwhile)
+    version = services.cf_retrain()
+    assert ModelVersion.objects.get(pk=version.pk).vector_seq == 7

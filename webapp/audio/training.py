@@ -29,7 +29,7 @@ from webapp.audio.selectors import analysed_tracks, listeners_per_track, spectro
 from webapp.training.models import ModelKind, ModelVersion, RunStatus
 from webapp.training.registry import Snapshot, registry
 from webapp.training.selectors import model_version_active
-from webapp.training.services import TrainingError, VersionRun, version_activate
+from webapp.training.services import TrainingError, VersionRun
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -106,9 +106,7 @@ def audio_retrain(
             "seconds_predict": round(time.monotonic() - stage, 3),
         }
         run.finish(status=RunStatus.SUCCEEDED, message="Trained and predicted")
-        version_activate(version=version)
-        report(1.0, "Active")
-        return version
+        return run.activate()
     except BaseException as exc:  # Ctrl-C and SIGTERM too: the row must not stay "running"
         run.fail(exc)
         log.exception("Audio retrain #%s failed", version.pk)

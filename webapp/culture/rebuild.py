@@ -28,7 +28,7 @@ from webapp.catalog.models import Track
 from webapp.culture.models import CoMention, Document, ManualTag, Mention, TrackMention
 from webapp.training.models import ModelKind, ModelVersion, RunStatus
 from webapp.training.selectors import model_version_active
-from webapp.training.services import TrainingError, VersionRun, version_activate
+from webapp.training.services import TrainingError, VersionRun
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -147,9 +147,7 @@ def _rebuild(run: VersionRun, params, force, now) -> ModelVersion:
     version.data_counts = model.counts
     version.metrics = {**_coverage(model), **{k: round(v, 3) for k, v in seconds.items()}}
     run.finish(status=RunStatus.SUCCEEDED, message="Built")
-    version_activate(version=version)
-    run.report(1.0, "Active")
-    return version
+    return run.activate()
 
 
 def _coverage(model: CultureModel) -> dict:

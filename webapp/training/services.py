@@ -135,12 +135,43 @@ class VersionRun:
             self._progress(fraction, message)
 
     def finish(self, *, status: str, message: str) -> ModelVersion:
+        """Record the outcome and what the run found. Only the run's own columns are written:
+        `is_active` and `vector_seq` belong to activation and to vector writers, and a copy of
+        them read at the start must never be saved back over theirs."""
         version = self.version
         version.status = status
         version.progress_message = message[:200]
         version.finished_at = timezone.now()
         version.duration_s = round(time.monotonic() - self.started, 3)
-        version.save()
+        version.save(update_fields=self.OWN_FIELDS)
+        return version
+
+    OWN_FIELDS = (
+        "params",  # the audio run adds the CF version it learned from
+        "status",
+        "progress_message",
+        "finished_at",
+        "duration_s",
+        "error",
+        "data_counts",
+        "data_fingerprint",
+        "metrics",
+        "artifact_path",
+    )
+
+    def activate(self) -> ModelVersion:
+        """Make the finished version the one that serves its kind: the run's last step.
+
+        Once activation has committed the run has done its work, so a failure of the final
+        progress note is logged rather than recorded as a failed run of a serving version.
+        """
+        version = version_activate(version=self.version)
+        try:
+            self.report(1.0, "Active")
+        except Exception:
+            log.warning(
+                "Version #%s serves; its final progress note failed", version.pk, exc_info=True
+            )
         return version
 
     def fail(self, exc: BaseException) -> None:
@@ -224,9 +255,7 @@ def cf_retrain(
                 f"(NDCG@10 {metrics['ndcg@10']:.4f} < {metrics['popularity_ndcg@10']:.4f}).",
             )
         run.finish(status=RunStatus.SUCCEEDED, message="Trained and evaluated")
-        version_activate(version=version)
-        run.report(1.0, "Active")
-        return version
+        return run.activate()
     except BaseException as exc:  # Ctrl-C and SIGTERM too: the row must not stay "running"
         run.fail(exc)
         log.exception("CF retrain #%s failed", version.pk)
