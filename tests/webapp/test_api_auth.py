@@ -49,4 +49,4 @@ def test_an_unauthenticated_oversized_body_is_refused_for_its_token_first(client
     body = {"listen_type": "import", "payload": [a_listen(1_700_000_000 + i) for i in range(20)]}
 
     assert submit(client, "made-up", body).status_code == 401
-    assert submit(client, token, body).status_code == 413
+    assert submit(client, token, body).status_code == 400

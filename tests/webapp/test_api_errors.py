@@ -233,16 +233,16 @@ def test_more_than_1000_listens_are_refused(client):
     assert stored()["listens"] == 0
 
 
-def test_a_body_over_the_size_limit_is_refused_with_413(client, settings):
+def test_a_body_over_the_size_limit_is_a_400_with_listenbrainz_words(client, settings):
     settings.LISTENBRAINZ_MAX_BODY_BYTES = 2000
     _, token = make_listener()
     listens = [a_listen(1_700_000_000 + i) for i in range(40)]
 
     response = submit(client, token, listens, "import")
 
-    assert response.status_code == 413
+    assert response.status_code == 400
     assert response.json() == {
-        "code": 413,
+        "code": 400,
         "error": "Payload too large. Payload cannot exceed 2000 bytes",
     }
     assert stored()["listens"] == 0

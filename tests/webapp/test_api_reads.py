@@ -91,6 +91,13 @@ def test_with_min_ts_and_max_ts_the_page_starts_right_after_min_ts(client, ten_l
     assert [item["listened_at"] for item in listens] == [TS + 200, TS + 100, TS]
 
 
+def test_a_zero_min_ts_or_max_ts_is_not_given_as_listenbrainz_reads_it(client, ten_listens):
+    newest = [TS + 900, TS + 800, TS + 700]
+    for bounds in ({"min_ts": 0, "max_ts": 0}, {"max_ts": 0}, {"min_ts": 0}):
+        listens = _listens(client, count=3, **bounds)["listens"]
+        assert [item["listened_at"] for item in listens] == newest, bounds
+
+
 def test_user_names_in_paths_ignore_case_as_listenbrainz_does(client, ten_listens):
     assert _listens(client, name="Alice")["user_id"] == "alice"
     assert client.get("/1/user/ALICE/listen-count").json()["payload"]["count"] == 10

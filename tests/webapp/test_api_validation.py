@@ -173,4 +173,4 @@ def test_the_body_limit_is_checked_before_parsing():
     with pytest.raises(ApiError) as caught:
         submission_parse(b"x" * 11, now=NOW, limits=tight)
 
-    assert caught.value.status == 413
+    assert caught.value.status == 400

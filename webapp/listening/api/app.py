@@ -51,7 +51,8 @@ URI_TOO_LONG = {
 
 
 class ListenBrainzParser(Parser):
-    """JSON bodies read as ListenBrainz reads them: NaN refused, its error words, 413."""
+    """JSON bodies read as ListenBrainz reads them: NaN refused, its error words, its 400 past
+    the size limit."""
 
     def parse_body(self, request: HttpRequest):
         if getattr(request, "lb_body_too_large", False):

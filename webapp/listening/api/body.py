@@ -1,8 +1,9 @@
 """A request body in; the JSON document it holds out, read as ListenBrainz reads it.
 
-Bodies past the limit are a 413, unreadable JSON (or NaN, Infinity) a 400 with the parser's
-words, and may_hold_nulls says whether the document can hold a NUL or a lone surrogate at all
-(only their escapes can put one there), so that most submissions skip that walk.
+Bodies past the limit are a 400 (ListenBrainz's status and words), unreadable JSON (or NaN,
+Infinity) a 400 with the parser's words, and may_hold_nulls says whether the document can hold
+a NUL or a lone surrogate at all (only their escapes can put one there), so that most
+submissions skip that walk.
 """
 
 import json
@@ -20,7 +21,7 @@ def may_hold_nulls(body: bytes) -> bool:
 
 
 def body_json(body: bytes, *, max_body_bytes: int) -> object:
-    """The JSON document in a request body; ApiError 413 past the limit, 400 when unreadable."""
+    """The JSON document in a request body; ApiError 400 past the limit or when unreadable."""
     if len(body) > max_body_bytes:
         raise body_too_large(max_body_bytes)
     try:

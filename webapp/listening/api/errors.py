@@ -48,7 +48,8 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 
 def body_too_large(max_body_bytes: int) -> ApiError:
-    return ApiError(413, f"Payload too large. Payload cannot exceed {max_body_bytes} bytes")
+    # ListenBrainz answers 400 (log_raise_400), not 413, with these words.
+    return ApiError(400, f"Payload too large. Payload cannot exceed {max_body_bytes} bytes")
 
 
 def json_error(exc: Exception) -> ApiError:

@@ -5,7 +5,7 @@ that answers unknown /1/ paths with ListenBrainz's JSON 404. Before ninja sees a
 wrapper reads who is calling (auth.request_auth, one query) and counts the request against
 its budget (429 past it, X-RateLimit-* headers on every answer; while the shared cache is
 down, requests are served uncounted and without them, and the outage is logged), and reads a
-body of at most LISTENBRAINZ_MAX_BODY_BYTES itself, so the 413 is ListenBrainz's and not
+body of at most LISTENBRAINZ_MAX_BODY_BYTES itself, so the answer is ListenBrainz's 400 and not
 Django's form limit.
 """
 
@@ -144,7 +144,7 @@ def _repeated_argument(request: HttpRequest) -> str | None:
 
 def _body_read(request: HttpRequest) -> None:
     """Read at most one byte past the API's body limit, bypassing Django's form-size guard;
-    the parser answers 413 for more (after authentication, as ListenBrainz does)."""
+    the parser answers 400 for more (after authentication, as ListenBrainz does)."""
     if hasattr(request, "_body"):
         return
     limit = settings.LISTENBRAINZ_MAX_BODY_BYTES
@@ -154,7 +154,7 @@ def _body_read(request: HttpRequest) -> None:
         declared = 0
     if declared > limit:
         request.lb_body_too_large = True
-        request._body = b" "  # not empty, so the parser runs and answers 413
+        request._body = b" "  # not empty, so the parser runs and answers 400
         return
     request._body = request.read(limit + 1)
 

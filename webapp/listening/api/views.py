@@ -47,7 +47,7 @@ router = Router()
 @router.post(
     "/submit-listens",
     auth=TokenAuth(),
-    response={200: Status, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, **ERRORS},
+    response={200: Status, 400: ErrorBody, 401: ErrorBody, **ERRORS},
     summary="Submit listens (single, import) or what is playing now",
     openapi_extra={
         "requestBody": {
@@ -133,7 +133,8 @@ class ListensQuery(BaseModel):
 def user_listens(request: HttpRequest, user_name: str, query: Query[ListensQuery]):
     """Listens with listened_at strictly between min_ts and max_ts."""
     user = listener_or_404(user_name)
-    min_ts, max_ts = query.min_ts, query.max_ts
+    # ListenBrainz reads 0 as "not given" (`if min_ts`): ?min_ts=0&max_ts=0 is the newest page.
+    min_ts, max_ts = query.min_ts or None, query.max_ts or None
     if min_ts and max_ts and max_ts < min_ts:
         raise ApiError(400, "max_ts should be greater than min_ts")
     count = min(DEFAULT_ITEMS_PER_GET if query.count is None else query.count, MAX_ITEMS_PER_GET)
