@@ -394,3 +394,24 @@ def test_audio_waits_while_a_cf_run_is_under_way(world):
     running = ModelVersion.objects.create(kind="cf", heartbeat_at=timezone.now())
     outcome = step_audio(build_id=build_begin(week=WEEK).pk)
     assert outcome["status"] == "skipped" and f"#{running.pk}" in outcome["reason"]
+
+
+def test_a_chunk_delivered_twice_counts_its_listeners_once(world):
+    """A worker died before acknowledging its chunk: Celery delivers it again. The playlists
+    are replaced whole and the build's progress counts the chunk once, so a build that left
+    listeners out cannot reach its total by counting another chunk twice."""
+    from webapp.playlists import weekly
+
+    users, _ = world
+    ids = sorted(u.pk for u in users[0] + users[1])
+    build = WeeklyBuild.objects.create(week=WEEK, listeners_total=len(ids))
+    first, second = ids[: len(ids) // 2], ids[len(ids) // 2 :]
+    weekly.playlists_chunk(build_id=build.pk, user_ids=first)
+    weekly.playlists_chunk(build_id=build.pk, user_ids=first)  # the redelivery
+    build.refresh_from_db()
+    assert build.listeners_done == len(first) and build.playlists_written == len(first)
+    assert weekly.build_end(build_id=build.pk).status == "failed"  # the second half is missing
+    weekly.playlists_chunk(build_id=build.pk, user_ids=second)
+    build.refresh_from_db()
+    assert build.listeners_done == len(ids) and build.playlists_written == len(ids)
+    assert WeeklyPlaylist.objects.filter(week=WEEK).count() == len(ids)

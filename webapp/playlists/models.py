@@ -140,6 +140,29 @@ class WeeklyBuild(models.Model):
         return self.listeners_done / self.listeners_total if self.listeners_total else 0.0
 
 
+class WeeklyBuildChunk(models.Model):
+    """A chunk of a build whose playlists were written, counted in the build's progress once.
+
+    Celery delivers a chunk again when its worker dies before acknowledging it (or the broker's
+    visibility timeout passes); the playlists are replaced whole, and this row keeps the second
+    delivery from adding its listeners to `listeners_done` a second time, which could make a
+    build that left some listeners out look complete.
+    """
+
+    build = models.ForeignKey(
+        WeeklyBuild, on_delete=models.CASCADE, related_name="chunks", db_index=False
+    )
+    first_listener_id = models.BigIntegerField(help_text="The chunk's lowest listener id.")
+    listeners = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["build", "first_listener_id"], name="weeklybuildchunk_unique_first"
+            )
+        ]
+
+
 class WeeklyPlaylist(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

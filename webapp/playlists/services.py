@@ -33,6 +33,7 @@ from webapp.playlists.models import (
     BlendSettings,
     ReplacedPick,
     WeeklyBuild,
+    WeeklyBuildChunk,
     WeeklyPlaylist,
     WeeklyPlaylistItem,
 )
@@ -127,12 +128,25 @@ def playlists_build(
         wrote = _write(batch, week=week, serving=serving, build=build, computed_at=computed_at)
         written += wrote
         if build is not None:
-            WeeklyBuild.objects.filter(pk=build.pk).update(
+            _chunk_count(build, chunk, wrote)
+    return written
+
+
+def _chunk_count(build: WeeklyBuild, chunk: list[int], wrote: int) -> None:
+    """Add a written chunk to the build's progress, once however often it was delivered."""
+    with transaction.atomic():
+        _, first_time = WeeklyBuildChunk.objects.get_or_create(
+            build=build, first_listener_id=chunk[0], defaults={"listeners": len(chunk)}
+        )
+        progress = WeeklyBuild.objects.filter(pk=build.pk)
+        if first_time:
+            progress.update(
                 listeners_done=F("listeners_done") + len(chunk),
                 playlists_written=F("playlists_written") + wrote,
                 heartbeat_at=timezone.now(),
             )
-    return written
+        else:
+            progress.update(heartbeat_at=timezone.now())
 
 
 def _write(
