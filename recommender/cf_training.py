@@ -134,8 +134,9 @@ def train_and_evaluate(
     interactions = interactions.with_alpha(params.alpha, eps=params.eps)
     counts = interactions.counts
     if test is None or test.nnz == 0:
+        fit_started = time.perf_counter()
         model = train(interactions, params, progress=progress)
-        timings["seconds_fit"] = time.perf_counter() - started
+        timings["seconds_fit"] = time.perf_counter() - fit_started
         timings["seconds_evaluate"] = 0.0
         return model, {}
     train_counts = sp.csr_matrix(counts - counts.multiply(test.astype(bool)))

@@ -76,7 +76,7 @@ class IdMap:
             return np.full(query.shape, -1, dtype=np.int64)
         if self._table is not None:
             if query.size and query.min() >= 0 and query.max() < self._table.size:
-                return self._table[query]  # the common case: one gather, no masks
+                return np.asarray(self._table[query])  # the common case: one gather, no masks
             inside = (query >= 0) & (query < self._table.size)
             return np.where(inside, self._table[np.where(inside, query, 0)], -1)
         pos = np.searchsorted(self._sorted, query)
@@ -148,8 +148,9 @@ def confidence(counts: np.ndarray, *, alpha: float, eps: float = 1.0) -> np.ndar
     """
     if alpha < 0 or eps <= 0:
         raise ValueError(f"confidence needs alpha >= 0 and eps > 0, got {alpha=}, {eps=}")
-    c = np.divide(counts, eps, dtype=np.float64)  # one temporary, then in place: on 3.45 M
-    np.log1p(c, out=c)  # cells each fresh temporary costs more in page faults than the math
+    c = np.array(counts, dtype=np.float64)  # one copy, then in place: on 3.45 M cells each
+    c /= eps  # fresh temporary costs more in page faults than the math
+    np.log1p(c, out=c)
     c *= alpha
     c += 1.0
     return c.astype(np.float32)

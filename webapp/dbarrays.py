@@ -69,55 +69,70 @@ def _copy_arrays(sql: str, kinds: Sequence[str]) -> list[np.ndarray]:
 def _copy_out(statement: str) -> bytearray:
     """The bytes of `statement` (a COPY ... TO STDOUT) in the connection's transaction.
 
-    libpq is driven in non-blocking mode: every row already buffered is taken without a
-    syscall, and the process waits on the socket (without the GIL) only when the buffer is
-    empty. A server error raises as psycopg would raise it, leaving the connection usable;
-    anything that interrupts the read (Ctrl-C, SIGTERM, a lost socket) closes the connection,
-    which Django reopens on next use, since a half-read COPY leaves it unusable.
+    libpq is driven in non-blocking mode, as psycopg drives it, under psycopg's connection
+    lock: every row already buffered is taken without a syscall, and the process waits on the
+    socket (without the GIL) only when the buffer is empty. A server error raises the error
+    psycopg would raise, leaving the connection usable; anything that interrupts the read
+    (Ctrl-C, SIGTERM, a lost socket) closes the connection, which Django reopens on next use,
+    since a half-read COPY leaves it unusable.
     """
     connection.ensure_connection()
-    pgconn = connection.connection.pgconn
+    conn = connection.connection
+    pgconn = conn.pgconn
     if not connection.get_autocommit() and pgconn.transaction_status == pq.TransactionStatus.IDLE:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")  # psycopg opens the transaction the COPY belongs to
     data = bytearray()  # one message a row: appending is faster than joining copies
+    interrupted: BaseException | None = None
     with connection.wrap_database_errors:
-        try:
-            with selectors.DefaultSelector() as selector:
-                selector.register(pgconn.socket, selectors.EVENT_WRITE)
-                pgconn.send_query(statement.encode())
-                while pgconn.flush():  # 1: part of the statement is still to be sent
-                    selector.select()
-                selector.modify(pgconn.socket, selectors.EVENT_READ)
-
-                def wait() -> None:
-                    selector.select()
-                    pgconn.consume_input()
-
-                while pgconn.is_busy():
-                    wait()
-                result = pgconn.get_result()
-                if result is not None and result.status == pq.ExecStatus.COPY_OUT:
-                    get_copy_data = pgconn.get_copy_data
-                    while True:
-                        nbytes, chunk = get_copy_data(1)  # raises on a broken COPY (-2)
-                        if nbytes > 0:
-                            data += chunk
-                        elif nbytes == 0:
-                            wait()
-                        else:
-                            break
-                    result = None
-                results = ([result] if result is not None else []) + _results_drain(pgconn, wait)
-        except BaseException:
+        with conn.lock:
+            try:
+                results = _copy_read(pgconn, statement.encode(), data)
+            except BaseException as exc:  # the connection is closed below, outside the lock
+                interrupted = exc
+        if interrupted is not None:
             connection.close()
-            raise
+            raise interrupted
+        if len(results) > 1:
+            raise psycopg.ProgrammingError("a COPY read cannot run other statements")
         if not results or results[0].status != pq.ExecStatus.COMMAND_OK:
-            _raise_from(results[0] if results else None)
+            if not results:
+                raise psycopg.OperationalError("the server sent no result for the COPY")
+            raise psycopg.errors.error_from_result(results[0], encoding=conn.info.encoding)
     return data
 
 
-def _results_drain(pgconn: pq.abc.PGconn, wait) -> list[pq.abc.PGresult]:
+def _copy_read(pgconn: pq.abc.PGconn, statement: bytes, data: bytearray) -> list:
+    """Send the COPY, append its rows to `data`, return every result that followed it."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(pgconn.socket, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        pgconn.send_query(statement)
+        while pgconn.flush():  # 1: part of it is still to be sent; read meanwhile, as libpq asks
+            if any(events & selectors.EVENT_READ for _, events in selector.select()):
+                pgconn.consume_input()
+        selector.modify(pgconn.socket, selectors.EVENT_READ)
+
+        def wait() -> None:
+            selector.select()
+            pgconn.consume_input()
+
+        while pgconn.is_busy():
+            wait()
+        result = pgconn.get_result()
+        if result is None or result.status != pq.ExecStatus.COPY_OUT:
+            return ([result] if result is not None else []) + _results_drain(pgconn, wait)
+        get_copy_data = pgconn.get_copy_data
+        while True:
+            nbytes, chunk = get_copy_data(1)  # raises on a broken COPY (-2)
+            if nbytes > 0:
+                data += chunk
+            elif nbytes == 0:
+                wait()
+            else:
+                return _results_drain(pgconn, wait)
+
+
+def _results_drain(pgconn: pq.abc.PGconn, wait) -> list:
     """Every result left on the connection, so that it is idle for the next statement."""
     results = []
     while True:
@@ -127,19 +142,6 @@ def _results_drain(pgconn: pq.abc.PGconn, wait) -> list[pq.abc.PGresult]:
         if result is None:
             return results
         results.append(result)
-
-
-def _raise_from(result: pq.abc.PGresult | None) -> None:
-    """Raise the psycopg error class of the result's SQLSTATE with the server's message."""
-    if result is None:
-        raise psycopg.OperationalError("the server sent no result for the COPY")
-    message = result.error_message
-    state = (result.error_field(pq.DiagnosticField.SQLSTATE) or b"").decode()
-    try:
-        error = psycopg.errors.lookup(state) if state else psycopg.DatabaseError
-    except KeyError:
-        error = psycopg.DatabaseError
-    raise error(message.decode(errors="replace").strip() or "COPY failed")
 
 
 def _fetch_arrays(sql: str, kinds: Sequence[str], params) -> list[np.ndarray]:

@@ -121,3 +121,13 @@ def test_nulls_that_happen_to_fill_whole_records_are_refused_too():
     sql = "SELECT x, NULL, x FROM generate_series(1, 19) x"
     with pytest.raises(ValueError, match="NULL|layout"):
         sql_arrays(sql, ("i8", "i8", "i8"))
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_with_another_statement_after_it_is_refused():
+    with pytest.raises(ProgrammingError, match="other statements"):
+        dbarrays._copy_out("COPY (SELECT 1) TO STDOUT; SELECT 2")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 3")
+        assert cursor.fetchone() == (3,)

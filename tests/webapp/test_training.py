@@ -356,18 +356,26 @@ def test_evaluate_playlist_reports_the_playlist_against_popularity_and_raw_cf(ca
         assert variant in out
 
 
-def test_a_failed_note_after_activation_leaves_a_succeeded_serving_version(monkeypatch):
+@pytest.mark.parametrize(
+    "failure",
+    [ConnectionError("the database went away after the activation committed"), SystemExit(143)],
+)
+def test_a_failed_note_after_activation_leaves_a_succeeded_serving_version(monkeypatch, failure):
     make_world()
     report = services.VersionRun.report
 
     def note_fails_at_the_end(self, fraction, message):
         if fraction == 1.0:
-            raise ConnectionError("the database went away after the activation committed")
+            raise failure
         return report(self, fraction, message)
 
     monkeypatch.setattr(services.VersionRun, "report", note_fails_at_the_end)
-    version = services.cf_retrain()
-    stored = ModelVersion.objects.get(pk=version.pk)
+    if isinstance(failure, SystemExit):  # SIGTERM: the worker still stops
+        with pytest.raises(SystemExit):
+            services.cf_retrain()
+    else:
+        services.cf_retrain()
+    stored = ModelVersion.objects.get(kind="cf")
     assert stored.is_active and stored.status == RunStatus.SUCCEEDED and not stored.error
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Prefetch
+from django.db.models import Subquery
 
 from recommender.cf_serving import CFServing
 from recommender.interactions import IdMap
@@ -29,7 +29,6 @@ from webapp.playlists.models import (
     WeeklyPlaylist,
     WeeklyPlaylistItem,
 )
-from webapp.snapshots import read_snapshot
 
 #: History the models see: plays and saves. Visits are interest in an artist, not a track had;
 #: skips and refusals are had but no evidence of taste (recommender.interactions).
@@ -165,20 +164,27 @@ def listener_ids_all() -> list[int]:
 def weekly_playlist(*, user, week: dt.date | None = None) -> WeeklyPlaylist | None:
     """The listener's playlist for `week` (default: the newest), its items read with it.
 
-    A rebuild replaces the week's playlist row, so items read in a second statement could
-    belong to a row already gone (an empty page): both reads share one snapshot, and
-    `playlist_items` returns what was read here.
+    A rebuild replaces the week's playlist row (in one transaction), so items read in a
+    statement of their own could belong to a row already gone: an empty page. The items come
+    with their playlist row in one statement instead, which sees the old playlist or the new
+    one whole; `playlist_items` returns them.
     """
     playlists = WeeklyPlaylist.objects.filter(user=user)
-    if week is not None:
-        playlists = playlists.filter(week=week)
-    items = WeeklyPlaylistItem.objects.select_related("track__artist").order_by("position")
-    with read_snapshot():
-        return (
-            playlists.order_by("-week")
-            .prefetch_related(Prefetch("items", queryset=items, to_attr="ordered_items"))
-            .first()
-        )
+    if week is None:
+        week = Subquery(playlists.order_by("-week").values("week")[:1])
+    items = list(
+        WeeklyPlaylistItem.objects.filter(playlist__user=user, playlist__week=week)
+        .select_related("playlist", "track__artist")
+        .order_by("position")
+    )
+    if items:
+        playlist = items[0].playlist
+    else:  # no playlist, or one without items (a listener who had heard everything)
+        playlist = playlists.filter(week=week).first()
+        if playlist is None:
+            return None
+    playlist.ordered_items = items
+    return playlist
 
 
 def playlist_items(*, playlist: WeeklyPlaylist) -> list[WeeklyPlaylistItem]:

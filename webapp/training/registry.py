@@ -81,10 +81,12 @@ class Registry:
         if self._still_broken((kind, version_id, path)):
             return None
         same_version = current is not None and current.version_id == version_id
+        retrying = (kind, version_id, path) in self._broken
         # Another thread is already loading: keep serving what this process had, if that is
-        # the same version (only newer vectors are missing) rather than queue behind it.
-        if not spec.lock.acquire(blocking=not same_version):
-            return current
+        # the same version (only newer vectors are missing), or nothing while one thread tries
+        # a failed artifact again, rather than queue behind it.
+        if not spec.lock.acquire(blocking=not (same_version or retrying)):
+            return current if same_version else None
         try:
             return self._update(kind, spec, version_id, path, seq)
         finally:

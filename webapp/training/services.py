@@ -163,7 +163,8 @@ class VersionRun:
         """Make the finished version the one that serves its kind: the run's last step.
 
         Once activation has committed the run has done its work, so a failure of the final
-        progress note is logged rather than recorded as a failed run of a serving version.
+        progress note is logged rather than recorded as a failed run of a serving version
+        (and an interrupt arriving then is not recorded either: see `fail`).
         """
         version = version_activate(version=self.version)
         try:
@@ -175,6 +176,9 @@ class VersionRun:
         return version
 
     def fail(self, exc: BaseException) -> None:
+        if self.version.is_active:  # activated: it serves, and its record says succeeded
+            log.warning("Version #%s serves; %r arrived after its activation", self.version.pk, exc)
+            return
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             self.version.error = f"Interrupted ({type(exc).__name__}): the run was stopped."
         else:
@@ -350,7 +354,10 @@ def cf_listeners_solve(*, user_ids: list[int]) -> dict[int, np.ndarray]:
     snapshot = registry.snapshot(ModelKind.CF)
     if snapshot is None or not user_ids:
         return {}
-    with read_snapshot():  # the stamp and the signals come from one snapshot
+    # On PostgreSQL the stamp and the signals come from one snapshot. Elsewhere (SQLite, or
+    # inside a caller's transaction) the stamp is taken just before the read: a solve could
+    # look older than its data by those milliseconds, never newer.
+    with read_snapshot():
         read_at = _database_now()
         users, items, counts = signals_weighted(user_ids=user_ids)
     if counts.size == 0:
