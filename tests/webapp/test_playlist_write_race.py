@@ -3,6 +3,7 @@ that holds the listener is still writing): both finish, and the listener ends wi
 playlist, the later one. Without a lock the later insert broke the unique (listener, week)
 and rolled back the whole chunk."""
 
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -131,3 +132,27 @@ def test_a_page_reads_the_items_of_the_playlist_it_read_even_as_a_rebuild_replac
     fresh = selectors.weekly_playlist(user=user, week=WEEK)
     assert fresh.pk != playlist.pk
     assert [item.track_id for item in selectors.playlist_items(playlist=fresh)] == tracks[LENGTH:]
+
+
+def test_a_rebuild_that_keeps_its_picks_records_none_as_replaced_with_large_ids():
+    """Keys are listener x track: with 100,000 listeners and 50,000 tracks they pass 2**31, and
+    int32 batch arrays (as the library may hand them) once marked every kept pick dropped."""
+    from webapp.playlists.models import ReplacedPick
+
+    user = get_user_model().objects.create(pk=100_003, username="large")
+    artist = Artist.objects.create(name="Large", name_normalized="large")
+    tracks = [
+        Track.objects.create(pk=50_000 + i, artist=artist, title=f"l{i}", title_normalized=f"l{i}")
+        for i in range(2 * LENGTH)
+    ]
+    serving = services.Serving((), {}, None, None, {})
+    first = _batch([user.pk], [t.pk for t in tracks[:LENGTH]])
+    services._write(first, week=WEEK, serving=serving, build=None)
+    again = _batch([user.pk], [t.pk for t in tracks[1 : LENGTH + 1]])  # keeps 2, drops 1
+    again = dataclasses.replace(
+        again,
+        listener_ids=again.listener_ids.astype(np.int32),
+        track_ids=again.track_ids.astype(np.int32),
+    )
+    services._write(again, week=WEEK, serving=serving, build=None)
+    assert list(ReplacedPick.objects.values_list("track_id", flat=True)) == [tracks[0].pk]

@@ -232,11 +232,12 @@ class WeeklyPlaylistItem(models.Model):
 
 
 class ReplacedPick(models.Model):
-    """A track that was in the listener's playlist for `week` until a rebuild replaced it.
+    """A track that was in the listener's playlist for `week` until a rebuild replaced that
+    playlist with one that left the track out.
 
     The listener may have seen it there (a "rebuild now" usually follows a look at the page),
     so later weeks leave it out like the picks of the playlists that stayed. Written by the
-    rebuild, set-based, before it deletes the old playlist.
+    rebuild before it deletes the old playlist; picks the new playlist keeps need no row.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)

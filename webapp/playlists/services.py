@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F
@@ -185,8 +186,9 @@ def _write(
                     week=week, user_id__in=alive, created_at__gt=computed_at
                 ).values_list("user_id", flat=True)
             )
-        _week_delete(alive, week)
         rows = [row for row, user_id in enumerate(ids) if user_id in alive]
+        replaced = _week_delete(alive, week)
+        _dropped_picks_record(batch, rows, week, replaced)
         playlists = WeeklyPlaylist.objects.bulk_create(
             [_playlist(batch, row, week, serving, build, now) for row in rows]
         )
@@ -213,27 +215,70 @@ def _write(
     return len(playlists)
 
 
-def _week_delete(user_ids, week: dt.date) -> None:
-    """Delete these listeners' playlists for the week and their items, set-based (Django's
-    cascade would load every item into memory first). The picks go to ReplacedPick first:
-    the listener may have seen them, and later weeks must not bring them back."""
-    if not user_ids:
+def _dropped_picks_record(
+    batch: PlaylistBatch, rows: list[int], week: dt.date, replaced: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """Keep the picks of the replaced playlists (`replaced`: listener ids, track ids) that the
+    new ones leave out.
+
+    The listener may have seen them (a "rebuild now" usually follows a look at the page), so
+    later weeks leave them out like the picks that stay. Picks the new playlist keeps need no
+    row: the playlist itself holds them. A re-run with the same models drops almost nothing,
+    so replacing 100,000 playlists writes almost no rows here.
+    """
+    old_users, old_tracks = replaced
+    if old_users.size == 0:
         return
+    users = batch.listener_ids[rows].astype(np.int64)  # keys below reach user x track
+    new_tracks = batch.track_ids[rows].astype(np.int64)
+    new_users = np.repeat(users, new_tracks.shape[1])
+    picked = new_tracks.ravel() >= 0
+    span = int(max(old_tracks.max(), new_tracks.max(initial=0))) + 1
+    kept = np.isin(
+        old_users * span + old_tracks, new_users[picked] * span + new_tracks.ravel()[picked]
+    )
+    ReplacedPick.objects.bulk_create(
+        [
+            ReplacedPick(user_id=user_id, track_id=track_id, week=week)
+            for user_id, track_id in zip(
+                old_users[~kept].tolist(), old_tracks[~kept].tolist(), strict=True
+            )
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+
+
+def _week_delete(user_ids, week: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """Delete these listeners' playlists for the week and their items, set-based (Django's
+    cascade would load every item into memory first); returns the deleted picks as (listener
+    ids, track ids). The playlists' ids are read first, so both deletes name them exactly and
+    use the indexes (a join to the 3 M items of a week was planned as a scan of them all)."""
+    none = np.zeros(0, np.int64)
+    if not user_ids:
+        return none, none
     playlists = WeeklyPlaylist._meta.db_table
     items = WeeklyPlaylistItem._meta.db_table
     users = ", ".join(str(int(u)) for u in user_ids)
-    chosen = f"SELECT id FROM {playlists} WHERE week = %s AND user_id IN ({users})"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {ReplacedPick._meta.db_table} (user_id, track_id, week)"
-            f" SELECT p.user_id, i.track_id, p.week FROM {playlists} p"
-            f" JOIN {items} i ON i.playlist_id = p.id"
-            f" WHERE p.week = %s AND p.user_id IN ({users})"
-            " ON CONFLICT DO NOTHING",
+            f"SELECT id, user_id FROM {playlists} WHERE week = %s AND user_id IN ({users})",
             [week],
         )
-        cursor.execute(f"DELETE FROM {items} WHERE playlist_id IN ({chosen})", [week])
-        cursor.execute(f"DELETE FROM {playlists} WHERE id IN ({chosen})", [week])
+        owners = dict(cursor.fetchall())
+        if not owners:
+            return none, none
+        chosen = ", ".join(str(int(pk)) for pk in owners)
+        cursor.execute(
+            f"DELETE FROM {items} WHERE playlist_id IN ({chosen}) RETURNING playlist_id, track_id"
+        )
+        deleted = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+        cursor.execute(f"DELETE FROM {playlists} WHERE id IN ({chosen})")
+    playlist_ids = np.fromiter(owners, dtype=np.int64, count=len(owners))
+    listener_ids = np.fromiter(owners.values(), dtype=np.int64, count=len(owners))
+    order = np.argsort(playlist_ids)
+    at = order[np.searchsorted(playlist_ids, deleted[:, 0], sorter=order)]
+    return listener_ids[at], deleted[:, 1].copy()
 
 
 def _playlist(batch, row, week, serving, build, now) -> WeeklyPlaylist:
