@@ -252,8 +252,8 @@ def _dropped_picks_record(
 def _week_delete(user_ids, week: dt.date) -> tuple[np.ndarray, np.ndarray]:
     """Delete these listeners' playlists for the week and their items, set-based (Django's
     cascade would load every item into memory first); returns the deleted picks as (listener
-    ids, track ids). The playlists' ids are read first, so both deletes name them exactly and
-    use the indexes (a join to the 3 M items of a week was planned as a scan of them all)."""
+    ids, track ids), from the items delete itself (RETURNING), with the owners of the
+    playlists read first so that both deletes name them."""
     none = np.zeros(0, np.int64)
     if not user_ids:
         return none, none
