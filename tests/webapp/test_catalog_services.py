@@ -54,6 +54,29 @@ def test_a_name_held_by_another_mbid_is_another_artist_of_the_same_name():
     assert str(Artist.objects.get(pk=us).mbid) == M1  # neither took the other's id
 
 
+def test_a_batch_that_meets_another_committing_the_name_under_another_mbid_keeps_both(
+    monkeypatch,
+):
+    """Batch B read before batch A committed Nirvana (US); B's insert of Nirvana (UK) then hit
+    the taken name and was skipped, and B answered 400 and lost its listens."""
+    create = services._artists_create
+    arrived = []
+
+    def the_other_batch_commits_first(missing, by_mbid, by_name):
+        if not arrived:
+            arrived.append(
+                Artist.objects.create(name="Nirvana", name_normalized="nirvana", mbid=M1)
+            )
+        create(missing, by_mbid, by_name)
+
+    monkeypatch.setattr(services, "_artists_create", the_other_batch_commits_first)
+    (uk,) = artists_resolve(refs=[TrackRef("Nirvana", "b", artist_mbid=M2)])
+
+    (us,) = arrived
+    assert uk != us.pk and str(Artist.objects.get(pk=uk).mbid) == M2
+    assert Artist.objects.get(pk=us.pk).mbid is not None and str(us.mbid) == M1
+
+
 def test_two_mbids_for_one_new_name_in_one_batch_are_two_artists():
     first, second, by_name = artists_resolve(
         refs=[

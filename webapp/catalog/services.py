@@ -22,6 +22,9 @@ from webapp.catalog.inputs import mbid_parse, name_clip
 from webapp.catalog.models import Artist, Track
 from webapp.catalog.normalize import normalize_name
 
+#: Create-and-look-again rounds for a batch's new artists (see artists_resolve).
+CREATE_PASSES = 3
+
 
 class CatalogConflict(ValueError):
     """A submission contradicts the catalog; the message says how, in words for the sender."""
@@ -67,13 +70,20 @@ def artists_resolve(*, refs: Sequence[TrackRef], names: _Names | None = None) ->
     for key, ref in zip(keys, refs, strict=True):
         wanted.setdefault(key, ref)
     by_mbid, by_name = _artists_known(wanted)
-    claimed = _claimed(wanted, by_mbid, by_name)
-    missing = {key: ref for key, ref in wanted.items() if _known(key, by_mbid, claimed) is None}
-    if missing:
-        _artists_create(missing, by_mbid, claimed)
-        by_mbid, by_name = _artists_known(missing, by_mbid, by_name)
-    ids = {key: _known(key, by_mbid, by_name) for key in wanted}
-    if lost := [key for key, found in ids.items() if found is None]:  # never expected
+    # A batch that commits the same names between this one's read and its insert makes the
+    # insert skip them (ignore_conflicts), and one of them may name another MBID: look again
+    # at what is stored now and create what is still missing, under the same rules.
+    for _ in range(CREATE_PASSES):
+        claimed = _claimed(wanted, by_mbid, by_name)
+        missing = {key: ref for key, ref in wanted.items() if _known(key, by_mbid, claimed) is None}
+        if missing:
+            _artists_create(missing, by_mbid, claimed)
+            by_mbid, by_name = _artists_known(missing, by_mbid, by_name)
+        ids = {key: _known(key, by_mbid, by_name) for key in wanted}
+        lost = [key for key, found in ids.items() if found is None]
+        if not lost:
+            break
+    else:
         raise CatalogConflict(f"Could not store the artist {wanted[lost[0]].artist_name!r}.")
     _mbids_adopt({key: ids[key] for key in wanted if key.mbid is not None}, by_name)
     return [ids[key] for key in keys]

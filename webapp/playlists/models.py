@@ -153,7 +153,6 @@ class WeeklyBuildChunk(models.Model):
         WeeklyBuild, on_delete=models.CASCADE, related_name="chunks", db_index=False
     )
     first_listener_id = models.BigIntegerField(help_text="The chunk's lowest listener id.")
-    listeners = models.PositiveIntegerField()
 
     class Meta:
         constraints = [

@@ -137,7 +137,7 @@ def _chunk_count(build: WeeklyBuild, chunk: list[int], wrote: int) -> None:
     """Add a written chunk to the build's progress, once however often it was delivered."""
     with transaction.atomic():
         _, first_time = WeeklyBuildChunk.objects.get_or_create(
-            build=build, first_listener_id=chunk[0], defaults={"listeners": len(chunk)}
+            build=build, first_listener_id=chunk[0]
         )
         progress = WeeklyBuild.objects.filter(pk=build.pk)
         if first_time:

@@ -188,7 +188,7 @@ def build_end(*, build_id: int) -> WeeklyBuild:
     if build.status == RunStatus.FAILED and not build.error:
         build.error = f"{build.listeners_total - build.listeners_done} listeners were not built."
     build.finished_at = timezone.now()
-    build.save()
+    build.save(update_fields=["status", "error", "finished_at"])  # counters are the chunks'
     return build
 
 
@@ -224,10 +224,7 @@ def week_run(
                 progress(0.4 + 0.6 * number / len(chunks), f"Playlists {number + 1}/{len(chunks)}")
             playlists_build(week=week, user_ids=chunk, serving=serving, build=build)
     except BaseException as exc:  # Ctrl-C and SIGTERM too: the row must not stay "running"
-        WeeklyBuild.objects.filter(pk=build.pk).update(
-            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500],
-            finished_at=timezone.now(),
-        )  # fmt: skip
+        build_fail(build_id=build.pk, error=f"{type(exc).__name__}: {exc}")
         raise
     return build_end(build_id=build.pk)
 

@@ -16,7 +16,6 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('first_listener_id', models.BigIntegerField(help_text="The chunk's lowest listener id.")),
-                ('listeners', models.PositiveIntegerField()),
                 ('build', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='playlists.weeklybuild')),
             ],
             options={
